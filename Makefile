@@ -1,0 +1,46 @@
+# credit_audit — PGXS build.
+#
+# The install script credit_audit--1.0.sql is assembled from one piece per concept in src/sql/
+# (concatenated in name order), so that each C file and its SQL declarations live side by side.
+
+EXTENSION = credit_audit
+MODULE_big = credit_audit
+OBJS = \
+	src/uscc_core.o \
+	src/uscc.o \
+	src/common.o \
+	src/score.o \
+	src/guard.o \
+	src/finding.o \
+	src/audit.o \
+	src/ingest.o \
+	src/svg.o
+
+EXTVERSION = 1.0
+SQL_PIECES = $(sort $(wildcard src/sql/*.sql))
+DATA_built = credit_audit--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard credit_audit--*--*.sql))
+
+# One pg_regress file per concept; each starts from a freshly created extension.
+REGRESS := $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+REGRESS_OPTS = --inputdir=. --load-extension=plpgsql
+ISOLATION := $(sort $(basename $(notdir $(wildcard test/specs/*.spec))))
+ISOLATION_OPTS = --inputdir=test --outputdir=output_iso
+
+PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+EXTRA_CLEAN = output_iso results regression.diffs regression.out test/fuzz/uscc_check
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+credit_audit--$(EXTVERSION).sql: $(SQL_PIECES)
+	cat $^ > $@
+
+# Pure-C check of the USCC parser, linked without the server (see test/fuzz/).
+test/fuzz/uscc_check: test/fuzz/uscc_check.c src/uscc_core.c src/uscc_core.h
+	$(CC) -std=c99 -O1 -g -Wall -Wextra -I$(srcdir)/src -o $@ test/fuzz/uscc_check.c src/uscc_core.c
+
+.PHONY: unitcheck
+unitcheck: test/fuzz/uscc_check
+	test/fuzz/uscc_check

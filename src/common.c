@@ -1,0 +1,191 @@
+/*
+ * common.c
+ *	  Cached OIDs of the extension's schema, relations, types and severity enum values.
+ *
+ * Every module looks these up in its hot path (triggers run once per row), so they are resolved
+ * once per backend and dropped whenever pg_namespace changes: dropping or re-creating the
+ * extension removes or re-creates its schema, which sends a NAMESPACEOID invalidation.
+ */
+#include "credit_audit.h"
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "utils/builtins.h"
+#include "utils/catcache.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+
+PG_MODULE_MAGIC;
+
+#define CA_SCHEMA "credit_audit"
+
+static const char *const ca_relation_names[CA_REL__COUNT] = {
+	[CA_REL_ENTERPRISE] = "enterprise",
+	[CA_REL_ENTERPRISE_PKEY] = "enterprise_pkey",
+	[CA_REL_SANCTION] = "sanction",
+	[CA_REL_SANCTION_USCC_IDX] = "sanction_natural_key",
+	[CA_REL_CREDIT_EVENT] = "credit_event",
+	[CA_REL_CREDIT_EVENT_USCC_IDX] = "credit_event_uscc_idx",
+	[CA_REL_SCORE_RULE] = "score_rule",
+	[CA_REL_PROGRAM] = "program",
+	[CA_REL_PROGRAM_PKEY] = "program_pkey",
+	[CA_REL_FINDING] = "finding",
+	[CA_REL_GUARDED_TABLE] = "guarded_table",
+};
+
+static const char *const ca_severity_names[CA_SEVERITY_COUNT] = {"minor", "general", "serious"};
+
+static bool ca_callback_registered = false;
+static Oid	ca_cached_schema = InvalidOid;
+static Oid	ca_cached_rel[CA_REL__COUNT];
+static Oid	ca_cached_uscc_type = InvalidOid;
+static Oid	ca_cached_severity_type = InvalidOid;
+static Oid	ca_cached_owner = InvalidOid;
+static Oid	ca_cached_severity[CA_SEVERITY_COUNT];
+
+static void
+ca_reset_cache(Datum arg, int cacheid, uint32 hashvalue)
+{
+	ca_cached_schema = InvalidOid;
+	memset(ca_cached_rel, 0, sizeof(ca_cached_rel));
+	ca_cached_uscc_type = InvalidOid;
+	ca_cached_severity_type = InvalidOid;
+	ca_cached_owner = InvalidOid;
+	memset(ca_cached_severity, 0, sizeof(ca_cached_severity));
+}
+
+Oid
+ca_schema_oid(void)
+{
+	if (!ca_callback_registered)
+	{
+		CacheRegisterSyscacheCallback(NAMESPACEOID, ca_reset_cache, (Datum) 0);
+		ca_callback_registered = true;
+	}
+	if (!OidIsValid(ca_cached_schema))
+	{
+		Oid			nsp = get_namespace_oid(CA_SCHEMA, true);
+
+		if (!OidIsValid(nsp))
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_SCHEMA),
+					 errmsg("schema \"%s\" does not exist", CA_SCHEMA),
+					 errhint("Run CREATE EXTENSION credit_audit.")));
+		ca_cached_schema = nsp;
+	}
+	return ca_cached_schema;
+}
+
+Oid
+ca_relation_oid(CaRelId rel)
+{
+	Oid			nsp = ca_schema_oid();
+
+	Assert(rel >= 0 && rel < CA_REL__COUNT);
+	if (!OidIsValid(ca_cached_rel[rel]))
+	{
+		Oid			relid = get_relname_relid(ca_relation_names[rel], nsp);
+
+		if (!OidIsValid(relid))
+			elog(ERROR, "relation \"%s.%s\" of extension credit_audit is missing",
+				 CA_SCHEMA, ca_relation_names[rel]);
+		ca_cached_rel[rel] = relid;
+	}
+	return ca_cached_rel[rel];
+}
+
+static Oid
+ca_lookup_type(const char *name)
+{
+	Oid			typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+										CStringGetDatum(name),
+										ObjectIdGetDatum(ca_schema_oid()));
+
+	if (!OidIsValid(typid))
+		elog(ERROR, "type \"%s.%s\" of extension credit_audit is missing", CA_SCHEMA, name);
+	return typid;
+}
+
+Oid
+ca_uscc_type_oid(void)
+{
+	if (!OidIsValid(ca_cached_uscc_type) || !OidIsValid(ca_cached_schema))
+		ca_cached_uscc_type = ca_lookup_type("uscc");
+	return ca_cached_uscc_type;
+}
+
+Oid
+ca_severity_type_oid(void)
+{
+	if (!OidIsValid(ca_cached_severity_type) || !OidIsValid(ca_cached_schema))
+		ca_cached_severity_type = ca_lookup_type("severity");
+	return ca_cached_severity_type;
+}
+
+Oid
+ca_extension_owner(void)
+{
+	if (!OidIsValid(ca_cached_owner) || !OidIsValid(ca_cached_schema))
+	{
+		/* the extension owns its schema; its owner is the extension's owner */
+		HeapTuple	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(ca_schema_oid()));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "cache lookup failed for schema %u", ca_cached_schema);
+		ca_cached_owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+		ReleaseSysCache(tup);
+	}
+	return ca_cached_owner;
+}
+
+static void
+ca_load_severities(void)
+{
+	Oid			typid = ca_severity_type_oid();
+
+	for (int i = 0; i < CA_SEVERITY_COUNT; i++)
+	{
+		HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(typid),
+										  CStringGetDatum(ca_severity_names[i]));
+
+		if (!HeapTupleIsValid(tup))
+			elog(ERROR, "severity value \"%s\" is missing", ca_severity_names[i]);
+		ca_cached_severity[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+		ReleaseSysCache(tup);
+	}
+}
+
+int
+ca_severity_rank(Oid enumval)
+{
+	if (!OidIsValid(ca_cached_severity[0]) || !OidIsValid(ca_cached_schema))
+		ca_load_severities();
+	for (int i = 0; i < CA_SEVERITY_COUNT; i++)
+		if (ca_cached_severity[i] == enumval)
+			return i;
+	elog(ERROR, "invalid severity value %u", enumval);
+	return -1;					/* keep compiler quiet */
+}
+
+Oid
+ca_severity_oid(int rank)
+{
+	if (rank < 0 || rank >= CA_SEVERITY_COUNT)
+		elog(ERROR, "invalid severity rank %d", rank);
+	if (!OidIsValid(ca_cached_severity[0]) || !OidIsValid(ca_cached_schema))
+		ca_load_severities();
+	return ca_cached_severity[rank];
+}
+
+const char *
+ca_severity_name(int rank)
+{
+	if (rank < 0 || rank >= CA_SEVERITY_COUNT)
+		elog(ERROR, "invalid severity rank %d", rank);
+	return ca_severity_names[rank];
+}

@@ -1,0 +1,171 @@
+/*
+ * credit_audit.h
+ *	  Shared declarations of the credit_audit extension: the uscc type's in-memory form, the
+ *	  catalog lookups every module needs, and the credit-record API that scoring, eligibility
+ *	  and the audit share (one implementation of the rules, used from every caller).
+ *
+ * One C file per concept:
+ *	  uscc_core.c	pure-C parser/formatter of Unified Social Credit Codes (no server headers)
+ *	  uscc.c		the SQL type uscc: I/O, operators, opclass support, helper functions
+ *	  common.c		cached OIDs of the extension's schema, tables and severity enum
+ *	  score.c		credit record loading and the credit score
+ *	  guard.c		guard()/unguard(), eligibility and the grant-table triggers
+ *	  finding.c		the writer of findings and their NOTIFY payloads
+ *	  audit.c		sanction trigger and the audit sweep (audit(), refresh_findings())
+ *	  ingest.c		staging normalization and ingestion
+ */
+#ifndef CREDIT_AUDIT_H
+#define CREDIT_AUDIT_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/date.h"
+#include "utils/snapshot.h"
+
+#include "uscc_core.h"
+
+/*
+ * The uscc type: fixed length, USCC_PACKED_LEN (12) bytes, passed by reference, char aligned.
+ * The 18 symbols (check character included) are stored as 5-bit alphabet indexes packed
+ * big-endian, so memcmp() order equals the order of the canonical text form.  See uscc_core.h.
+ */
+typedef struct Uscc
+{
+	uint8		bytes[USCC_PACKED_LEN];
+} Uscc;
+
+#define DatumGetUsccP(X)	((Uscc *) DatumGetPointer(X))
+#define UsccPGetDatum(X)	PointerGetDatum(X)
+#define PG_GETARG_USCC_P(n) DatumGetUsccP(PG_GETARG_DATUM(n))
+#define PG_RETURN_USCC_P(x) return UsccPGetDatum(x)
+
+static inline int
+ca_uscc_cmp(const Uscc *a, const Uscc *b)
+{
+	return memcmp(a->bytes, b->bytes, USCC_PACKED_LEN);
+}
+
+/* Canonical 18-character text of a code into buf (at least USCC_LEN + 1 bytes). */
+extern void ca_uscc_to_cstring(const Uscc *u, char *buf);
+
+/* ---- common.c: cached catalog lookups (reset when the extension's schema changes) ---- */
+
+/* Relations of the extension, by index into ca_relation_oid(). */
+typedef enum CaRelId
+{
+	CA_REL_ENTERPRISE,
+	CA_REL_ENTERPRISE_PKEY,
+	CA_REL_SANCTION,
+	CA_REL_SANCTION_USCC_IDX,	/* sanction_natural_key: leading column uscc */
+	CA_REL_CREDIT_EVENT,
+	CA_REL_CREDIT_EVENT_USCC_IDX,
+	CA_REL_SCORE_RULE,
+	CA_REL_PROGRAM,
+	CA_REL_PROGRAM_PKEY,
+	CA_REL_FINDING,
+	CA_REL_GUARDED_TABLE,
+	CA_REL__COUNT
+} CaRelId;
+
+extern Oid	ca_schema_oid(void);
+extern Oid	ca_relation_oid(CaRelId rel);
+extern Oid	ca_uscc_type_oid(void);
+extern Oid	ca_severity_type_oid(void);
+/* Owner of the extension: triggers read and write the extension's tables as this role. */
+extern Oid	ca_extension_owner(void);
+
+/* Severity enum value <-> rank (0 minor, 1 general, 2 serious). */
+#define CA_SEVERITY_COUNT 3
+extern int	ca_severity_rank(Oid enumval);
+extern Oid	ca_severity_oid(int rank);
+extern const char *ca_severity_name(int rank);
+
+/* ---- score.c: the credit record of one enterprise and the score formula ---- */
+
+typedef enum CaBasis
+{
+	CA_BASIS_LISTING,			/* a sanction counts from listed_on: what was published */
+	CA_BASIS_FACT				/* a sanction counts from fact_date: what was true */
+} CaBasis;
+
+/* 'listing' or 'fact'; anything else raises 22023 naming the bad value. */
+extern CaBasis ca_parse_basis(const char *s);
+
+/* One sanction as the rules see it. removed_on is DATEVAL_NOEND while still listed. */
+typedef struct CaSanction
+{
+	int64		id;
+	int			severity;		/* rank */
+	bool		revoked;
+	DateADT		fact_date;
+	DateADT		listed_on;
+	DateADT		removed_on;
+	double		points;			/* resolved from score_rule */
+	int32		recovery_days;
+	char	   *department;
+	char	   *category;
+} CaSanction;
+
+/* One credit_event. valid_days 0 = forever. */
+typedef struct CaEvent
+{
+	DateADT		event_date;
+	int32		valid_days;
+	double		points;
+} CaEvent;
+
+/* Rules of score_rule, loaded once per query (the table is small). */
+typedef struct CaRules CaRules;
+extern CaRules *ca_rules_load(MemoryContext cxt, Snapshot snapshot);
+extern void ca_rules_resolve(const CaRules *rules, CaSanction *s);
+
+/*
+ * Credit record of one enterprise through the uscc indexes, under the given snapshot.
+ * Results are palloc'd in the current memory context; *nsanctions / *nevents get the counts.
+ * Revoked sanctions are returned (flagged) so callers can report them; scoring skips them.
+ */
+typedef struct CaRecord
+{
+	int			nsanctions;
+	CaSanction *sanctions;
+	int			nevents;
+	CaEvent    *events;
+} CaRecord;
+
+typedef struct CaRecordReader CaRecordReader;	/* relations + rules kept open for a query */
+extern CaRecordReader *ca_record_reader_open(MemoryContext cxt);
+extern void ca_record_read(CaRecordReader *reader, const Uscc *u, Snapshot snapshot,
+						   CaRecord *out);
+extern void ca_record_reader_close(CaRecordReader *reader);
+
+/* The formula of DESIGN.md, unclamped sum then clamp(…, 0, 100), rounded to 2 decimals. */
+extern double ca_score_compute(const CaRecord *rec, DateADT as_of, CaBasis basis);
+extern Datum ca_score_numeric(double score);
+
+
+/* ---- finding.c: the one writer of findings (guard triggers, sanction trigger, refresh) ---- */
+
+typedef struct CaFinding
+{
+	const char *kind;			/* retroactive | paid_while_listed | low_score */
+	const char *source_table;	/* schema-qualified, quoted as needed: the guarded table */
+	const char *source_key;		/* text of the row's key column(s) */
+	const Uscc *uscc;
+	const char *program;		/* may be NULL */
+	DateADT		grant_date;
+	Datum		amount;			/* numeric */
+	int64		sanction_id;	/* 0 for low_score */
+	const char *sanction_department;	/* for the NOTIFY payload; NULL for low_score */
+	const char *paying_department;	/* the program's department, may be NULL */
+} CaFinding;
+
+/*
+ * Insert a finding unless the same (source_table, source_key, kind, sanction_id) exists; when
+ * inserted, queue NOTIFY credit_audit_findings with its JSON payload.  Returns the new id, or 0
+ * if it existed.  Reads and writes as the current user: callers that run for an unprivileged
+ * user switch to ca_extension_owner() first.
+ */
+extern int64 ca_finding_add(const CaFinding *f);
+
+#endif							/* CREDIT_AUDIT_H */
