@@ -145,7 +145,9 @@ CREATE OPERATOR CLASS credit_audit.uscc_ops
         OPERATOR 4 credit_audit.>= ,
         OPERATOR 5 credit_audit.> ,
         FUNCTION 1 credit_audit.uscc_cmp(credit_audit.uscc, credit_audit.uscc),
-        FUNCTION 2 credit_audit.uscc_sortsupport(internal);
+        FUNCTION 2 credit_audit.uscc_sortsupport(internal),
+        -- equal means bitwise equal: btree deduplication is safe (PG13+)
+        FUNCTION 4 pg_catalog.btequalimage(oid);
 
 CREATE OPERATOR CLASS credit_audit.uscc_hash_ops
     DEFAULT FOR TYPE credit_audit.uscc USING hash AS
