@@ -132,31 +132,43 @@ ca_describe_char(const char *utf8)
 	}
 }
 
+/* What was being parsed, for the error message. */
+typedef enum CaParseWhat
+{
+	CA_PARSE_TEXT,				/* text input of a uscc (input function, casts) */
+	CA_PARSE_BINARY,			/* binary input (recv) */
+	CA_PARSE_BODY				/* a 17-character body (uscc_check_char) */
+} CaParseWhat;
+
 /*
- * Report why str (as given by the user) is not a USCC (nchars = 18) or a USCC body
- * (nchars = 17).  Raises, or with a soft-error context saves the error and returns.
+ * Report why str (as given by the user) is not a USCC or a USCC body.  Raises, or with a
+ * soft-error context saves the error and returns.
  */
 static void
-ca_report_parse_error(Node *escontext, const char *str, int nchars, const UsccError *e)
+ca_report_parse_error(Node *escontext, const char *str, CaParseWhat what, const UsccError *e)
 {
-	bool		body = (nchars != USCC_LEN);
+	int			nchars = (what == CA_PARSE_BODY) ? USCC_LEN - 1 : USCC_LEN;
 
 #define CA_PARSE_ERRMSG() \
-	(body ? errmsg("invalid uscc body: \"%s\"", str) \
-	 : errmsg("invalid input syntax for type uscc: \"%s\"", str))
+	(what == CA_PARSE_BODY ? errmsg("invalid uscc body: \"%s\"", str) : \
+	 what == CA_PARSE_BINARY ? errmsg("invalid binary uscc value: \"%s\"", str) : \
+	 errmsg("invalid input syntax for type uscc: \"%s\"", str))
+#define CA_PARSE_ERRCODE() \
+	errcode(what == CA_PARSE_BINARY ? ERRCODE_INVALID_BINARY_REPRESENTATION : \
+			ERRCODE_INVALID_TEXT_REPRESENTATION)
 
 	switch (e->status)
 	{
 		case USCC_ERR_EMPTY:
 			CA_ERRSAVE(escontext,
-					   (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					   (CA_PARSE_ERRCODE(),
 						CA_PARSE_ERRMSG(),
 						errdetail("The input is empty or white space only; %d characters are expected.",
 								  nchars)));
 			break;
 		case USCC_ERR_LENGTH:
 			CA_ERRSAVE(escontext,
-					   (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					   (CA_PARSE_ERRCODE(),
 						CA_PARSE_ERRMSG(),
 						errdetail_plural("The input has %d character; %d are expected.",
 										 "The input has %d characters; %d are expected.",
@@ -169,27 +181,27 @@ ca_report_parse_error(Node *escontext, const char *str, int nchars, const UsccEr
 
 				if (e->digit_expected)
 					CA_ERRSAVE(escontext,
-							   (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+							   (CA_PARSE_ERRCODE(),
 								CA_PARSE_ERRMSG(),
 								errdetail("Character %s at position %d is not a digit; positions 3 to 8 (the administrative division code) hold digits only.",
 										  ch, e->position),
 								e->suggestion ?
-								errhint("Did you mean \"%c\"?  The letters I, O, S, V and Z never occur in a USCC.",
+								errhint("Did you mean \"%c\"? The letters I, O, S, V and Z never occur in a USCC.",
 										e->suggestion) : 0));
 				else
 					CA_ERRSAVE(escontext,
-							   (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+							   (CA_PARSE_ERRCODE(),
 								CA_PARSE_ERRMSG(),
 								errdetail("Character %s at position %d is not in the USCC alphabet (the digits and the letters A to Y except I, O, S and V).",
 										  ch, e->position),
 								e->suggestion ?
-								errhint("Did you mean \"%c\"?  The letters I, O, S, V and Z never occur in a USCC.",
+								errhint("Did you mean \"%c\"? The letters I, O, S, V and Z never occur in a USCC.",
 										e->suggestion) : 0));
 				break;
 			}
 		case USCC_ERR_CHECK:
 			CA_ERRSAVE(escontext,
-					   (errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					   (CA_PARSE_ERRCODE(),
 						CA_PARSE_ERRMSG(),
 						errdetail("The check character (position 18) is \"%c\", but the first 17 characters call for \"%c\".",
 								  e->found_check, e->expected_check),
@@ -200,11 +212,12 @@ ca_report_parse_error(Node *escontext, const char *str, int nchars, const UsccEr
 			break;
 	}
 #undef CA_PARSE_ERRMSG
+#undef CA_PARSE_ERRCODE
 }
 
 /* Parse str (server encoding, NUL-terminated) into *out; false after a soft error. */
 static bool
-ca_uscc_parse_cstring(const char *str, Uscc *out, Node *escontext)
+ca_uscc_parse_cstring(const char *str, Uscc *out, Node *escontext, CaParseWhat what)
 {
 	size_t		len = strlen(str);
 	const char *utf8 = ca_to_utf8(str, &len);
@@ -212,7 +225,7 @@ ca_uscc_parse_cstring(const char *str, Uscc *out, Node *escontext)
 
 	if (uscc_parse(utf8, len, out->bytes, &e) == USCC_OK)
 		return true;
-	ca_report_parse_error(escontext, str, USCC_LEN, &e);
+	ca_report_parse_error(escontext, str, what, &e);
 	return false;
 }
 
@@ -222,7 +235,7 @@ ca_uscc_in(PG_FUNCTION_ARGS)
 	char	   *str = PG_GETARG_CSTRING(0);
 	Uscc	   *result = (Uscc *) palloc(sizeof(Uscc));
 
-	if (!ca_uscc_parse_cstring(str, result, CA_ESCONTEXT(fcinfo)))
+	if (!ca_uscc_parse_cstring(str, result, CA_ESCONTEXT(fcinfo), CA_PARSE_TEXT))
 		PG_RETURN_NULL();
 	PG_RETURN_USCC_P(result);
 }
@@ -266,7 +279,7 @@ ca_uscc_recv(PG_FUNCTION_ARGS)
 	memcpy(canonical, p, USCC_LEN);
 	canonical[USCC_LEN] = '\0';
 	/* symbols are plain ASCII now: the text parser does the rest of the checks */
-	(void) ca_uscc_parse_cstring(canonical, result, NULL);
+	(void) ca_uscc_parse_cstring(canonical, result, NULL, CA_PARSE_BINARY);
 	PG_RETURN_USCC_P(result);
 }
 
@@ -291,7 +304,7 @@ ca_uscc_from_text(PG_FUNCTION_ARGS)
 	char	   *str = text_to_cstring(t);
 	Uscc	   *result = (Uscc *) palloc(sizeof(Uscc));
 
-	(void) ca_uscc_parse_cstring(str, result, NULL);
+	(void) ca_uscc_parse_cstring(str, result, NULL, CA_PARSE_TEXT);
 	PG_RETURN_USCC_P(result);
 }
 
@@ -419,7 +432,7 @@ ca_uscc_check_char(PG_FUNCTION_ARGS)
 	char		c;
 
 	if (uscc_parse_body(utf8, len, body, &e) != USCC_OK)
-		ca_report_parse_error(NULL, str, USCC_LEN - 1, &e);
+		ca_report_parse_error(NULL, str, CA_PARSE_BODY, &e);
 	c = uscc_check_char(body);
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(&c, 1));
 }
