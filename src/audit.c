@@ -25,12 +25,15 @@
  *		guarded table once.  When the batch touches few enterprises and a table has a btree
  *		index leading with its uscc column, it probes that index per enterprise instead.
  *
- * Trigger concurrency (docs/internals.md): before scanning, the trigger locks the batch's
- * enterprise rows FOR UPDATE (in uscc order), so it waits for every grant writer holding KEY
- * SHARE on them, then scans with a snapshot taken after the locks (GetLatestSnapshot()), so
- * every grant committed before it got the locks is seen.  Row locks live in the tuples, so a
- * bulk statement does not exhaust the shared lock table.  The trigger reads and writes as the
- * extension owner.
+ * Trigger concurrency (docs/internals.md): a BEFORE ROW trigger locks each sanction's
+ * enterprise row FOR UPDATE (table_tuple_lock, following the update chain) before the row is
+ * written -- before the foreign-key check takes KEY SHARE on it, so two sanction writers of one
+ * enterprise queue instead of deadlocking on a lock upgrade.  FOR UPDATE waits for every grant
+ * writer holding KEY SHARE on the enterprise.  The statement trigger then scans with a snapshot
+ * taken after all the statement's locks (GetLatestSnapshot()), so every grant committed before
+ * them is seen, and a grant writer arriving later waits for our commit and then sees the
+ * sanction.  Row locks live in the tuples, so a bulk statement does not exhaust the shared lock
+ * table.  The statement trigger reads and writes as the extension owner.
  *
  * A sanction that is (or becomes) revoked produces no findings, and its open findings are set
  * to dismissed.  Findings are never deleted: a later removal (repair) or date correction keeps
@@ -68,6 +71,7 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+PG_FUNCTION_INFO_V1(ca_sanction_lock_trigger);
 PG_FUNCTION_INFO_V1(ca_sanction_audit_trigger);
 PG_FUNCTION_INFO_V1(ca_audit);
 PG_FUNCTION_INFO_V1(ca_refresh_findings);
@@ -358,11 +362,11 @@ ca_leaf_attnum(Oid parent, Oid leaf, AttrNumber att)
 }
 
 /*
- * Load guarded_table and program (both small) through SPI, as the current user.  Must be
+ * Load guarded_table and, if asked, program (both small) through SPI, as the current user.  Must be
  * called outside any other SPI connection's result use; allocates in ac->cxt.
  */
 static void
-ca_context_load(CaAuditContext *ac)
+ca_context_load(CaAuditContext *ac, bool with_programs)
 {
 	int			rc;
 	MemoryContext old;
@@ -445,6 +449,13 @@ ca_context_load(CaAuditContext *ac)
 	}
 	MemoryContextSwitchTo(old);
 
+	/* paying departments: only findings (their NOTIFY payload) need them */
+	if (!with_programs)
+	{
+		if ((rc = SPI_finish()) != SPI_OK_FINISH)
+			elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+		return;
+	}
 	rc = SPI_execute("SELECT p.code, p.department FROM credit_audit.program p", true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute failed reading programs: %s", SPI_result_code_string(rc));
@@ -854,7 +865,7 @@ ca_sweep(CaBasis basis, CaAuditSink sink, void *arg)
 	Snapshot	snapshot = RegisterSnapshot(GetActiveSnapshot());
 
 	ac.cxt = cxt;
-	ca_context_load(&ac);
+	ca_context_load(&ac, sink == ca_sink_finding);
 	ca_sweep_check_access(&ac);
 	set = ca_set_create(cxt);
 	ca_set_load_all(set, snapshot);
@@ -920,9 +931,9 @@ ca_refresh_findings(PG_FUNCTION_ARGS)
 
 /* ---- the sanction trigger ---- */
 
-/* Lock the batch's enterprises FOR UPDATE in uscc order; dismiss findings of revoked ones. */
+/* Dismiss the open findings of the batch's revoked sanctions (as the extension owner). */
 static void
-ca_trigger_spi_work(TriggerData *trigdata, bool any_revoked, bool any_live)
+ca_dismiss_revoked(TriggerData *trigdata)
 {
 	int			rc;
 
@@ -930,30 +941,111 @@ ca_trigger_spi_work(TriggerData *trigdata, bool any_revoked, bool any_live)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
 	if ((rc = SPI_register_trigger_data(trigdata)) != SPI_OK_TD_REGISTER)
 		elog(ERROR, "SPI_register_trigger_data failed: %s", SPI_result_code_string(rc));
-
-	if (any_revoked)
-	{
-		rc = SPI_execute("UPDATE credit_audit.finding f"
-						 " SET status = 'dismissed'"
-						 " FROM ca_new n"
-						 " WHERE f.sanction_id OPERATOR(pg_catalog.=) n.id"
-						 " AND n.removal_reason OPERATOR(pg_catalog.=) 'revoked'"
-						 " AND f.status OPERATOR(pg_catalog.=) 'open'", false, 0);
-		if (rc != SPI_OK_UPDATE)
-			elog(ERROR, "SPI_execute failed dismissing findings: %s", SPI_result_code_string(rc));
-	}
-	if (any_live)
-	{
-		rc = SPI_execute("SELECT pg_catalog.count(*) FROM ("
-						 " SELECT 1 FROM credit_audit.enterprise e"
-						 " WHERE e.uscc IN (SELECT n.uscc FROM ca_new n"
-						 "  WHERE n.removal_reason IS DISTINCT FROM 'revoked')"
-						 " ORDER BY e.uscc FOR UPDATE OF e) l", false, 0);
-		if (rc != SPI_OK_SELECT)
-			elog(ERROR, "SPI_execute failed locking enterprises: %s", SPI_result_code_string(rc));
-	}
+	rc = SPI_execute("UPDATE credit_audit.finding f"
+					 " SET status = 'dismissed'"
+					 " FROM ca_new n"
+					 " WHERE f.sanction_id OPERATOR(pg_catalog.=) n.id"
+					 " AND n.removal_reason OPERATOR(pg_catalog.=) 'revoked'"
+					 " AND f.status OPERATOR(pg_catalog.=) 'open'", false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "SPI_execute failed dismissing findings: %s", SPI_result_code_string(rc));
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * BEFORE INSERT OR UPDATE row trigger on sanction: lock the enterprise's row FOR UPDATE before
+ * the sanction row is written.  Taking it here, before the foreign-key check takes KEY SHARE on
+ * the same row, means two transactions writing sanctions of one enterprise queue on the lock
+ * instead of both holding KEY SHARE and deadlocking when each tries to upgrade.  The lock
+ * conflicts with the KEY SHARE every grant writer of the enterprise holds, so the statement
+ * trigger's scan (which runs after all of the statement's locks) sees every such grant.
+ */
+Datum
+ca_sanction_lock_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	int			uscc_att;
+	Datum		uscc;
+	bool		isnull;
+	Relation	rel;
+	Relation	idx;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData skey;
+	Snapshot	snapshot;
+	Oid			op;
+	bool		found;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"credit_audit.sanction_lock")));
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW",
+						"credit_audit.sanction_lock")));
+
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	desc = RelationGetDescr(trigdata->tg_relation);
+	uscc_att = SPI_fnumber(desc, "uscc");
+	if (uscc_att <= 0)
+		elog(ERROR, "column \"uscc\" of credit_audit.sanction is missing");
+	uscc = heap_getattr(tuple, uscc_att, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* NOT NULL will refuse the row */
+
+	rel = table_open(ca_relation_oid(CA_REL_ENTERPRISE), RowShareLock);
+	idx = index_open(ca_relation_oid(CA_REL_ENTERPRISE_PKEY), RowShareLock);
+	op = get_opfamily_member(idx->rd_opfamily[0], idx->rd_opcintype[0], idx->rd_opcintype[0],
+							 BTEqualStrategyNumber);
+	if (!OidIsValid(op))
+		elog(ERROR, "no equality operator for the enterprise key");
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, get_opcode(op), uscc);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	if (found)
+	{
+		ItemPointerData tid = slot->tts_tid;
+		TM_FailureData tmfd;
+		TM_Result	res;
+
+		res = table_tuple_lock(rel, &tid, snapshot, slot, GetCurrentCommandId(false),
+							   LockTupleExclusive, LockWaitBlock,
+							   TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+		switch (res)
+		{
+			case TM_Ok:
+			case TM_SelfModified:	/* updated by ourselves: we hold it already */
+				break;
+			case TM_Deleted:
+				break;			/* gone: the foreign-key check refuses the sanction */
+			case TM_Updated:	/* only under REPEATABLE READ / SERIALIZABLE */
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+				break;
+			default:
+				elog(ERROR, "unexpected table_tuple_lock status: %u", res);
+		}
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+	return PointerGetDatum(tuple);
 }
 
 Datum
@@ -1026,14 +1118,19 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 		SetUserIdAndSecContext(ca_extension_owner(),
 							   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
-		ca_trigger_spi_work(trigdata, any_revoked, set->n > 0);
+		if (any_revoked)
+			ca_dismiss_revoked(trigdata);
 
 		if (set->n > 0)
 		{
-			/* after the locks: every grant committed before them is visible */
+			/*
+			 * The enterprises' rows were locked FOR UPDATE row by row before the sanctions
+			 * were written (ca_sanction_lock_trigger); a snapshot taken now sees every grant
+			 * committed before those locks were granted.
+			 */
 			snapshot = RegisterSnapshot(GetLatestSnapshot());
 			ac.cxt = cxt;
-			ca_context_load(&ac);
+			ca_context_load(&ac, true);
 			sc.ac = &ac;
 			sc.set = set;
 			sc.snapshot = snapshot;

@@ -17,7 +17,9 @@
  * writer so the same row always gets the same (source_table, source_key):
  *	  ca_source_table_name()	schema-qualified, quoted name of the guarded table (for a
  *								partitioned table: the table given to guard(), not the partition)
- *	  ca_source_key()			one key column: its output text; several: a row literal (a,b)
+ *	  ca_source_key()			one key column: its output text; several: a row literal (a,b);
+ *								formatted with fixed settings (ISO dates, UTC), so a key never
+ *								depends on the session's DateStyle or TimeZone
  */
 #include "credit_audit.h"
 
@@ -28,8 +30,11 @@
 #include "executor/tuptable.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgtime.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
+#include "utils/float.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -275,6 +280,50 @@ ca_append_row_field(StringInfo buf, const char *value)
 	appendStringInfoChar(buf, '"');
 }
 
+/*
+ * Output text of one key value.  Keys must not depend on the session's settings (a finding
+ * written under DateStyle 'ISO' and looked up under 'German' is the same row), so the settings
+ * that output functions read are fixed while formatting: ISO dates, postgres intervals, UTC
+ * time zone, shortest exact floats.
+ */
+static char *
+ca_key_value_text(Oid typid, Datum d)
+{
+	static pg_tz *utc = NULL;
+	int			save_datestyle = DateStyle;
+	int			save_dateorder = DateOrder;
+	int			save_intervalstyle = IntervalStyle;
+	int			save_float_digits = extra_float_digits;
+	pg_tz	   *save_tz = session_timezone;
+	Oid			typoutput;
+	bool		typisvarlena;
+	char	   *text;
+
+	getTypeOutputInfo(typid, &typoutput, &typisvarlena);
+	if (utc == NULL)
+		utc = pg_tzset("UTC");
+	DateStyle = USE_ISO_DATES;
+	DateOrder = DATEORDER_YMD;
+	IntervalStyle = INTSTYLE_POSTGRES;
+	extra_float_digits = 1;
+	if (utc != NULL)
+		session_timezone = utc;
+	PG_TRY();
+	{
+		text = OidOutputFunctionCall(typoutput, d);
+	}
+	PG_FINALLY();
+	{
+		DateStyle = save_datestyle;
+		DateOrder = save_dateorder;
+		IntervalStyle = save_intervalstyle;
+		extra_float_digits = save_float_digits;
+		session_timezone = save_tz;
+	}
+	PG_END_TRY();
+	return text;
+}
+
 char *
 ca_source_key(TupleTableSlot *slot, int nkeys, const AttrNumber *attnums)
 {
@@ -294,12 +343,8 @@ ca_source_key(TupleTableSlot *slot, int nkeys, const AttrNumber *attnums)
 			appendStringInfoChar(&buf, ',');
 		if (!isnull)
 		{
-			Oid			typoutput;
-			bool		typisvarlena;
-			char	   *text;
+			char	   *text = ca_key_value_text(TupleDescAttr(desc, att - 1)->atttypid, d);
 
-			getTypeOutputInfo(TupleDescAttr(desc, att - 1)->atttypid, &typoutput, &typisvarlena);
-			text = OidOutputFunctionCall(typoutput, d);
 			if (nkeys > 1)
 				ca_append_row_field(&buf, text);
 			else

@@ -7,6 +7,16 @@ AS 'MODULE_PATHNAME', 'ca_sanction_audit_trigger';
 COMMENT ON FUNCTION credit_audit.sanction_audit() IS
   'trigger: writes the findings of new or changed sanctions over every guarded table, dismisses those of revoked ones, and notifies credit_audit_findings';
 
+CREATE FUNCTION credit_audit.sanction_lock() RETURNS trigger
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'ca_sanction_lock_trigger';
+COMMENT ON FUNCTION credit_audit.sanction_lock() IS
+  'trigger: locks the enterprise row FOR UPDATE before a sanction of it is written, so concurrent grant writers are seen or see the sanction';
+
+CREATE TRIGGER sanction_lock
+    BEFORE INSERT OR UPDATE ON credit_audit.sanction
+    FOR EACH ROW EXECUTE FUNCTION credit_audit.sanction_lock();
+
 -- Statement level with a transition table: a statement inserting 500k sanctions scans each
 -- guarded table once.  (A trigger with a transition table may have only one event, hence two.)
 CREATE TRIGGER sanction_audit_insert
