@@ -19,6 +19,7 @@
 
 #include "postgres.h"
 
+#include "access/attnum.h"
 #include "fmgr.h"
 #include "utils/date.h"
 #include "utils/snapshot.h"
@@ -178,5 +179,18 @@ typedef struct CaFinding
  * user switch to ca_extension_owner() first.
  */
 extern int64 ca_finding_add(const CaFinding *f);
+
+/*
+ * A guarded row's identity in findings (every writer uses these, so one row always gets the same
+ * source_table/source_key).  ca_source_table_name: schema-qualified name, quoted as needed, of the
+ * table given to guard() (for a partitioned table the parent, not the partition).  ca_source_key:
+ * one key column -> its output text; several -> a row literal "(a,b)" quoted as record_out does;
+ * values are formatted with fixed settings (DateStyle ISO, TimeZone UTC), never the session's.
+ * attnums are the slot's own (map them for a partition whose columns are numbered differently).
+ * Both palloc in the current memory context.
+ */
+extern char *ca_source_table_name(Oid relid);
+struct TupleTableSlot;
+extern char *ca_source_key(struct TupleTableSlot *slot, int nkeys, const AttrNumber *attnums);
 
 #endif							/* CREDIT_AUDIT_H */
