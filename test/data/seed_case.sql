@@ -17,7 +17,7 @@
 --   * the Zhejiang company 浙江禾润供应链管理有限公司: major tax violation established 2018-06-15,
 --     applied for policy support 2018-07-10 (500,000.00), listed 2019-02-22: exactly one finding,
 --     kind retroactive, for that grant; no other finding of it;
---   * nine enterprises have paid_while_listed findings: 17 distinct grants, 2,084,400.00 in total
+--   * nine enterprises have paid_while_listed findings: 15 distinct grants, 2,084,400.00 in total
 --     (each grant once: 杭州钱塘精密机械 has one grant of 85,000.00 flagged by two listings);
 --     by 2020-08-31 six repaired (removal_reason repaired), three still listed (removed_on NULL):
 --       still listed: 杭州云栖数智科技 486,000.00 · 杭州恒晟建筑劳务 216,000.00 · 杭州新禾餐饮管理 110,000.00
@@ -28,23 +28,25 @@
 --   * 杭州联芯半导体: listing revoked, its finding dismissed: nothing flagged;
 --   * 杭州澜舟网络科技's rent subsidy of 2020-10-12 (96,000.00), after its repair: not flagged;
 --   * 杭州滨和物流: one low_score finding (40,000.00, score 65 on 2022-05-10, record mode);
---   * clean grants: 11 rows, 1,337,000.00 (see department_summary in sql/views.sql);
---   * all guarded rows: 30 grants, 3,997,400.00; flagged (not dismissed) 19 grants, 2,624,400.00.
+--   * not flagged: 11 grants, 987,000.00 (联芯半导体's 45,000.00 included: its finding is dismissed);
+--   * all guarded rows: 28 grants, 3,611,400.00 (credit_audit.subsidy 17, hrss 6, commerce 5);
+--     flagged (findings not dismissed): 17 grants, 2,624,400.00 = 2,084,400.00 paid while listed
+--     + 500,000.00 retroactive + 40,000.00 low score.
 --   * enterprise_risk (stable from 2024-02-22 on): high — 云栖数智 (listed), 恒晟建筑劳务 (listed,
 --     serious), 新禾餐饮 (listed, serious), 滨和物流 (score 65); medium — 禾润供应链 and five of the
 --     repaired (open findings), 朗华光电 (score 85); low — 星途文化 (its finding recovered),
 --     联芯半导体, 海创智能, 江南药业.
 --
--- Demo queries:
+-- Demo queries (the README's):
 --   SELECT enterprise_name, program_name, grant_date, amount, fact_date, listed_on
 --     FROM credit_audit.flagged_subsidies WHERE kind = 'retroactive';
---   SELECT count(DISTINCT uscc) AS enterprises, sum(amount) AS total,
---          count(DISTINCT uscc) FILTER (WHERE repaired) AS repaired,
---          count(DISTINCT uscc) FILTER (WHERE NOT repaired) AS still_listed
---     FROM (SELECT DISTINCT ON (source_table, source_key) uscc, amount,
---                  bool_and(removal_reason = 'repaired') OVER (PARTITION BY uscc) AS repaired
---             FROM credit_audit.flagged_subsidies
---            WHERE kind = 'paid_while_listed' AND status <> 'dismissed') g;
+--   WITH pwl AS (SELECT * FROM credit_audit.flagged_subsidies
+--                 WHERE kind = 'paid_while_listed' AND status <> 'dismissed')
+--   SELECT count(DISTINCT uscc) AS enterprises,
+--          (SELECT sum(amount) FROM (SELECT DISTINCT source_table, source_key, amount FROM pwl) g) AS total,
+--          count(DISTINCT uscc) FILTER (WHERE removed_on IS NULL) AS still_listed,
+--          count(DISTINCT uscc) FILTER (WHERE removal_reason = 'repaired') AS repaired
+--     FROM pwl;
 
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS hrss CASCADE;
