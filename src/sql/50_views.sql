@@ -52,10 +52,11 @@ BEGIN
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
          ORDER BY 2
     LOOP
-        -- source_key as the finding writer spells it: the key column's text, or for a key of
-        -- several columns the row literal of those columns.
+        -- source_key as the finding writer (ca_source_key) spells it: the key column's output
+        -- text ('' for NULL; format's %s calls the output function, where a cast to text might
+        -- not), or for a key of several columns the row literal of those columns (record_out).
         IF pg_catalog.array_length(g.key_cols, 1) OPERATOR(pg_catalog.=) 1 THEN
-            key_expr := pg_catalog.format('%I::pg_catalog.text', g.key_cols[1]);
+            key_expr := pg_catalog.format('pg_catalog.format(%L, %I)', '%s', g.key_cols[1]);
         ELSE
             SELECT pg_catalog.format('ROW(%s)::pg_catalog.text',
                                      pg_catalog.string_agg(pg_catalog.quote_ident(k), ', ' ORDER BY o))
