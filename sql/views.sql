@@ -129,6 +129,10 @@ SELECT f.kind, f.source_table, f.source_key
                       AND g.uscc = f.uscc AND g.grant_date = f.grant_date AND g.amount = f.amount);
 SELECT source_table, count(*), sum(amount)
   FROM credit_audit.guarded_grants() GROUP BY source_table ORDER BY source_table;
+-- one enterprise's grants, from every table
+SELECT source_table, source_key, uscc, program, grant_date, amount
+  FROM credit_audit.guarded_grants('91330108MA2GD13P2G') ORDER BY grant_date;
+SELECT count(*) AS rows_for_null FROM credit_audit.guarded_grants(NULL);
 
 -- Every view and every view column has a comment; view columns are plain SQL types.
 SELECT c.relname, obj_description(c.oid, 'pg_class') IS NOT NULL AS commented
@@ -154,7 +158,7 @@ SELECT DISTINCT format_type(a.atttypid, a.atttypmod) AS column_type
 -- guarded_grants(): markings pinned.
 SELECT proname, provolatile, proisstrict, proparallel, prosecdef, proconfig,
        obj_description(oid, 'pg_proc') IS NOT NULL AS commented
-  FROM pg_proc WHERE oid = 'credit_audit.guarded_grants()'::regprocedure;
+  FROM pg_proc WHERE oid = 'credit_audit.guarded_grants(credit_audit.uscc)'::regprocedure;
 
 -- A hostile search_path changes nothing: same-named tables, functions and an always-true text
 -- equality planted in front of pg_catalog.

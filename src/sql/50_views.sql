@@ -13,10 +13,11 @@
 -- Names are schema-qualified throughout; operators inside views are bound when the view is created
 -- (under CREATE EXTENSION's search_path), so a hostile search_path at query time changes nothing.
 
--- Every row of every guarded table, read through the columns registered in guarded_table (by
--- attribute number, so renamed columns keep working).  department_summary needs the unflagged
--- grants too, which only the departments' own tables know.
-CREATE FUNCTION credit_audit.guarded_grants()
+-- Every row of every guarded table (or only enterprise u's), read through the columns registered
+-- in guarded_table (by attribute number, so renamed columns keep working).  department_summary
+-- needs the unflagged grants too, which only the departments' own tables know; timeline_svg()
+-- draws one enterprise's.
+CREATE FUNCTION credit_audit.guarded_grants(u credit_audit.uscc DEFAULT NULL)
 RETURNS TABLE (source_table text, source_key text, uscc credit_audit.uscc, program text,
                grant_date date, amount numeric)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
@@ -25,6 +26,7 @@ AS $$
 DECLARE
     g record;
     key_expr text;
+    filter text := '';
 BEGIN
     FOR g IN
         SELECT t.tbl,
@@ -46,7 +48,10 @@ BEGIN
                   FROM pg_catalog.unnest(t.key_attnums) WITH ORDINALITY AS k(attnum, ord)
                   JOIN pg_catalog.pg_attribute a
                     ON a.attrelid OPERATOR(pg_catalog.=) t.tbl
-                   AND a.attnum OPERATOR(pg_catalog.=) k.attnum) AS key_cols
+                   AND a.attnum OPERATOR(pg_catalog.=) k.attnum) AS key_cols,
+               (SELECT a.atttypid FROM pg_catalog.pg_attribute a
+                 WHERE a.attrelid OPERATOR(pg_catalog.=) t.tbl
+                   AND a.attnum OPERATOR(pg_catalog.=) t.uscc_attnum) AS uscc_type
           FROM credit_audit.guarded_table t
           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) t.tbl
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
@@ -63,17 +68,26 @@ BEGIN
               INTO key_expr
               FROM pg_catalog.unnest(g.key_cols) WITH ORDINALITY AS u(k, o);
         END IF;
+        IF u IS NOT NULL THEN
+            -- compare in the column's own type when it is uscc, so that its index can serve
+            filter := pg_catalog.format(
+                CASE WHEN g.uscc_type OPERATOR(pg_catalog.=) 'credit_audit.uscc'::pg_catalog.regtype
+                     THEN ' WHERE %I OPERATOR(credit_audit.=) $1'
+                     ELSE ' WHERE %I::credit_audit.uscc OPERATOR(credit_audit.=) $1' END,
+                g.uscc_col);
+        END IF;
         RETURN QUERY EXECUTE pg_catalog.format(
-            'SELECT %L::pg_catalog.text, %s, %I::credit_audit.uscc, %s, %I::pg_catalog.date, %I::pg_catalog.numeric FROM %s',
+            'SELECT %L::pg_catalog.text, %s, %I::credit_audit.uscc, %s, %I::pg_catalog.date, %I::pg_catalog.numeric FROM %s%s',
             g.qualified, key_expr, g.uscc_col,
             CASE WHEN g.program_col IS NULL THEN pg_catalog.format('%L::pg_catalog.text', g.program)
                  ELSE pg_catalog.format('%I::pg_catalog.text', g.program_col) END,
-            g.date_col, g.amount_col, g.tbl);
+            g.date_col, g.amount_col, g.qualified, filter)
+            USING u;
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION credit_audit.guarded_grants() IS
-  'every row of every guarded grant table (source_table, source_key, uscc, program, grant_date, amount), read with the caller''s privileges';
+COMMENT ON FUNCTION credit_audit.guarded_grants(credit_audit.uscc) IS
+  'every row of every guarded grant table (source_table, source_key, uscc, program, grant_date, amount), or only enterprise u''s; read with the caller''s privileges';
 
 CREATE VIEW credit_audit.flagged_subsidies AS
 SELECT f.id AS finding_id,
