@@ -854,7 +854,8 @@ typedef struct CaBatchStream
 	Snapshot	snapshot;
 	AttrNumber	uscc_att;
 	BlockNumber nblocks;		/* of the heap when the scan began */
-	int			cap;
+	int			cap;			/* rows the arrays hold now */
+	int			maxcap;			/* rows a batch may hold */
 	CaBatchItem *items;			/* results, in index order */
 	ItemPointerData *tids;		/* TIDs, in index order */
 	CaBatchRef *refs;			/* TIDs and positions, sorted by heap block */
@@ -892,7 +893,8 @@ ca_stream_begin(CaBatchStream *st, CaStreamKind kind, CaRelId rel, CaRelId idx,
 	st->slot = MakeSingleTupleTableSlot(RelationGetDescr(st->rel), &TTSOpsHeapTuple);
 	st->iscan = index_beginscan(st->rel, st->idx, snapshot, 0, 0);
 	index_rescan(st->iscan, NULL, 0, NULL, 0);
-	st->cap = CA_BATCH_ITEMS();
+	st->maxcap = CA_BATCH_ITEMS();
+	st->cap = Min(st->maxcap, 4096);	/* grows (doubling) up to maxcap as rows come */
 	st->items = palloc(st->cap * sizeof(CaBatchItem));
 	st->tids = palloc(st->cap * sizeof(ItemPointerData));
 	st->refs = palloc(st->cap * sizeof(CaBatchRef));
@@ -977,9 +979,22 @@ ca_stream_fill(CaBatchStream *st)
 	st->n = 0;
 	st->pos = 0;
 	oldcxt = MemoryContextSwitchTo(st->cxt);
-	while (st->n < st->cap && !st->index_done)
+	while (st->n < st->maxcap && !st->index_done)
 	{
-		ItemPointer tid = index_getnext_tid(st->iscan, ForwardScanDirection);
+		ItemPointer tid;
+
+		if (st->n == st->cap)
+		{
+			st->cap = Min(st->maxcap, st->cap * 2);
+			st->tids = repalloc(st->tids, st->cap * sizeof(ItemPointerData));
+			pfree(st->items);
+			pfree(st->refs);
+			pfree(st->counts);
+			st->items = palloc(st->cap * sizeof(CaBatchItem));
+			st->refs = palloc(st->cap * sizeof(CaBatchRef));
+			st->counts = palloc((st->cap + 1) * sizeof(uint32));
+		}
+		tid = index_getnext_tid(st->iscan, ForwardScanDirection);
 
 		if (tid == NULL)
 			st->index_done = true;
