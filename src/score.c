@@ -12,7 +12,12 @@
  * snapshot the caller gives; it runs inside a trigger once per inserted grant, so it keeps its
  * relations open and the rules of score_rule loaded for the whole query.  credit_scores() merges
  * three full ordered index scans (enterprise_pkey, sanction_natural_key, credit_event_uscc_idx)
- * in one pass, so its memory does not depend on the number of rows.
+ * in one pass, reading the heap in batches of block-sorted TIDs (see CaBatchStream), so its
+ * memory does not depend on the number of rows and its heap reads go page after page.
+ *
+ * Permissions: the SQL functions check that the caller may SELECT the tables they read (they
+ * bypass the executor, which would otherwise check); the C API checks nothing (the eligibility
+ * trigger reads as the extension owner on behalf of clerks who may only insert grants).
  *
  * Keeping relations open across calls: the reader's relation references belong to the
  * transaction's top resource owner, never to a statement's, so they do not depend on which
