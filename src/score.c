@@ -212,6 +212,18 @@ ca_score_numeric_cached(double score)
 	return ca_cents_cache[cents];
 }
 
+/* The score as shown (rounded to 2 decimals like ca_score_numeric), as the nearest double. */
+double
+ca_score_round(double score)
+{
+	double		x = score * 100.0;
+	double		f = floor(x);
+
+	if (!(score >= 0.0 && score <= 100.0) || fabs(x - f - 0.5) < 1e-7)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8, ca_score_numeric_slow(score)));
+	return (f + ((x - f > 0.5) ? 1.0 : 0.0)) / 100.0;
+}
+
 Datum
 ca_score_numeric(double score)
 {
