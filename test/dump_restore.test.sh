@@ -39,6 +39,7 @@ cd "$CA_ROOT"        # the generator is included by a path relative to the repos
 psql_db "$src" <<-'EOF' || fail "could not load the source database"
 	SET client_min_messages = warning;
 	CREATE EXTENSION credit_audit;
+	SET search_path = public, credit_audit;   -- the uscc operators live in credit_audit
 	\set scale small
 	\set enterprises 400
 	\set sanctions 150
@@ -63,7 +64,9 @@ psql_db "$src" <<-'EOF' || fail "could not load the source database"
 	SELECT EXISTS (SELECT FROM pg_proc WHERE proname = 'guard'
 	                 AND pronamespace = 'credit_audit'::regnamespace) AS has_guard,
 	       EXISTS (SELECT FROM pg_proc WHERE proname = 'refresh_findings'
-	                 AND pronamespace = 'credit_audit'::regnamespace) AS has_refresh
+	                 AND pronamespace = 'credit_audit'::regnamespace) AS has_refresh,
+	       EXISTS (SELECT FROM pg_proc WHERE proname = 'ingest_sanctions'
+	                 AND pronamespace = 'credit_audit'::regnamespace) AS has_ingest
 	\gset
 	\if :has_guard
 	SELECT credit_audit.guard('public.grants', 'enterprise', 'paid_on', 'yuan',
@@ -76,9 +79,22 @@ psql_db "$src" <<-'EOF' || fail "could not load the source database"
 	  LEFT JOIN LATERAL (SELECT listed_on FROM credit_audit.sanction s
 	                      WHERE s.uscc = e.uscc ORDER BY id LIMIT 1) s ON true;
 	\if :has_refresh
-	SELECT credit_audit.refresh_findings() > 0 AS findings_added;
+	SELECT credit_audit.refresh_findings() AS findings_added \gset
 	UPDATE credit_audit.finding SET status = 'confirmed', note = '已追回部分资金'
 	 WHERE id = (SELECT min(id) FROM credit_audit.finding);
+	\endif
+	-- ingestion: one delivery ingested (a listing and a quarantined row), one still staged
+	\if :has_ingest
+	INSERT INTO credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity,
+	                                           fact_date, listed_on, removed_on, removal_reason, source_ref)
+	VALUES ('91330000733796106P', '浙江某科技有限公司', 'tax', 'major_tax_violation', '严重',
+	        '2018年6月15日', '2019/2/20', NULL, NULL, '税稽罚〔2019〕1号'),
+	       ('91330000733796106Q', '代码有误的公司', 'tax', 'tax_arrears', 'general',
+	        '2019-01-01', '2019-02-01', NULL, NULL, NULL);
+	SELECT inserted, quarantined FROM credit_audit.ingest_sanctions() \gset ingest_
+	INSERT INTO credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity,
+	                                           fact_date, listed_on)
+	VALUES ('91330100716105852F', '杭州某网络有限公司', 'hrss', 'wage_arrears', '一般', '20200301', '2020.04.01');
 	\endif
 EOF
 
@@ -115,5 +131,5 @@ if ! diff -u "$dump.src" "$dump.dst" >"$dump.diff"; then
 	rm -f "$dump.src" "$dump.dst" "$dump.diff"
 	fail "the restored database differs from the dumped one (- dumped, + restored)"
 fi
+echo "dump_restore: ok — $(grep -c ' rows=' "$dump.dst") tables, $(grep -c ' last_value=' "$dump.dst") sequences restored identically"
 rm -f "$dump.src" "$dump.dst" "$dump.diff"
-echo "dump_restore: ok — $(grep -c rows= <<<"$(manifest "$dst")") tables and their sequences restored identically"
