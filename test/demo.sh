@@ -5,13 +5,14 @@
 #
 # Installs the Debian packages it needs (sudo when not root), builds the extension, installs it
 # into a private copy of the PostgreSQL server under /tmp, starts a cluster there, creates a
-# database with the extension, loads the seed case (test/data/seed_case.sql) or, when that file is
-# absent, a generated data set (test/data/generate.sql), runs the audit and prints what it found.
-# The cluster is removed at the end unless --keep is given (then it prints how to connect).
+# database with the extension, loads the seed case (test/data/seed_case.sql: the Binjiang audit's
+# findings, as sample data) -- or, with --scale, a generated data set (test/data/generate.sql) --
+# runs the audit and prints what it found.  The cluster is removed at the end unless --keep is
+# given (then it prints how to connect).
 source "$(dirname "$0")/lib.sh"
 
 keep=0
-scale=small
+scale=
 while [ $# -gt 0 ]; do
 	case $1 in
 		--keep) keep=1;;
@@ -33,19 +34,24 @@ ca_sandbox_start "$sandbox"
 export PGDATABASE=credit_demo
 cd "$CA_ROOT"
 
+# uscc's operators live in schema credit_audit: put it on the database's search_path
 ca_psql -c 'CREATE EXTENSION credit_audit' \
+	-c 'ALTER DATABASE credit_demo SET search_path = "$user", public, credit_audit' \
 	-c "SELECT extversion AS credit_audit_version FROM pg_extension WHERE extname = 'credit_audit'"
-
-if [ -f test/data/seed_case.sql ]; then
-	ca_log "loading the seed case (test/data/seed_case.sql)"
-	ca_psql -f test/data/seed_case.sql
-else
-	ca_log "loading generated data (test/data/generate.sql, scale $scale)"
-	ca_psql -v scale="$scale" -v progress=1 -f test/data/generate.sql
-fi
 
 # What exists depends on how far the extension is built; show what is there.
 has() { [ "$(ca_psql -At -c "SELECT to_regclass('credit_audit.$1') IS NOT NULL OR to_regproc('credit_audit.$1') IS NOT NULL")" = t ]; }
+
+seed=0
+if [ -z "$scale" ] && [ -f test/data/seed_case.sql ] && has guard; then
+	ca_log "loading the seed case (test/data/seed_case.sql)"
+	ca_psql -f test/data/seed_case.sql
+	seed=1
+else
+	scale=${scale:-small}
+	ca_log "loading generated data (test/data/generate.sql, scale $scale)"
+	ca_psql -v scale="$scale" -v progress=1 -f test/data/generate.sql
+fi
 
 ca_psql -P pager=off <<-'EOF'
 	\echo
@@ -78,9 +84,24 @@ if has refresh_findings; then
 	ca_psql -P pager=off -c 'SELECT credit_audit.refresh_findings() AS findings_added'
 	ca_psql -P pager=off -c "\\echo '== findings by kind'" \
 		-c 'SELECT kind, status, count(*) AS findings, sum(amount) AS yuan FROM credit_audit.finding GROUP BY kind, status ORDER BY kind, status'
+	if [ "$seed" -eq 1 ] && has flagged_subsidies; then
+		ca_psql -P pager=off <<-'EOF'
+			\echo '== finding 1 of the case: listed in February 2019, the fact was established in June 2018, support applied for in July 2018'
+			SELECT enterprise_name, program_name, grant_date, amount, fact_date, listed_on
+			  FROM credit_audit.flagged_subsidies WHERE kind = 'retroactive';
+			\echo '== finding 2 of the case: enterprises paid while listed, the total, and how many repaired since'
+			WITH pwl AS (SELECT * FROM credit_audit.flagged_subsidies
+			              WHERE kind = 'paid_while_listed' AND status <> 'dismissed')
+			SELECT count(DISTINCT uscc) AS enterprises,
+			       (SELECT sum(amount) FROM (SELECT DISTINCT source_table, source_key, amount FROM pwl) g) AS total,
+			       count(DISTINCT uscc) FILTER (WHERE removed_on IS NULL) AS still_listed,
+			       count(DISTINCT uscc) FILTER (WHERE removal_reason = 'repaired') AS repaired
+			  FROM pwl;
+		EOF
+	fi
 	if has flagged_subsidies; then
 		ca_psql -P pager=off -c "\\echo '== flagged_subsidies (the largest 15)'" \
-			-c 'SELECT * FROM credit_audit.flagged_subsidies ORDER BY amount DESC, grant_date LIMIT 15'
+			-c 'SELECT enterprise_name, program_name, grant_date, amount, sanction_department_name, category, severity, fact_date, listed_on, removed_on, removal_reason, kind, status FROM credit_audit.flagged_subsidies ORDER BY amount DESC, grant_date LIMIT 15'
 	fi
 	if has repaired_but_flagged; then
 		ca_psql -P pager=off -c "\\echo '== repaired_but_flagged'" \
