@@ -49,32 +49,51 @@ fi
 
 ca_sandbox_start "$sandbox"
 
-# run_suite NAME LOG MAKE-ARGS...: one pg_regress suite; its diffs are shown when it fails.
+# run_suite NAME LOG TOTAL MAKE-ARGS...: one pg_regress suite of TOTAL tests; its diffs are shown
+# when it fails, and tests without a verdict (pg_regress stopped: missing expected file, server
+# crash, ...) count as failed.
 run_suite() {
-	local name=$1 log=$2 rc counts diffs
-	shift 2
+	local name=$1 log=$2 total=$3 rc counts p f diffs
+	shift 3
 	ca_log "$name"
 	set +e
 	make -s PG_CONFIG="$PG_CONFIG" with_llvm=no installcheck "$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	set -e
 	counts=$(count "$log")
-	passed=$((passed + ${counts% *}))
-	failed=$((failed + ${counts#* }))
+	p=${counts% *}
+	f=${counts#* }
+	if [ $((p + f)) -lt "$total" ]; then
+		echo "$name: $((total - p - f)) of $total tests without a result ... FAILED"
+		f=$((total - p))
+	fi
 	if [ "$rc" -ne 0 ]; then
 		case $name in pg_regress) diffs=regression.diffs;; *) diffs=output_iso/regression.diffs;; esac
 		if [ -f "$diffs" ]; then echo "---- $diffs"; head -c 30000 "$diffs"; echo "----"; fi
-		# a failure pg_regress did not report per test (server crash, missing file, ...)
-		if [ "${counts#* }" -eq 0 ]; then echo "$name ... FAILED (exit status $rc)"; failed=$((failed + 1)); fi
+		[ "$f" -gt 0 ] || { echo "$name ... FAILED (exit status $rc)"; f=1; }
 	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+# tests_with_expected DIR EXT EXPDIR: names of DIR/*.EXT that have EXPDIR/NAME.out; the others
+# are reported as failed here (pg_regress would stop at the first one and skip the rest).
+tests_with_expected() {
+	local f n names=()
+	for f in "$1"/*."$2"; do
+		[ -e "$f" ] || continue
+		n=$(basename "$f" ".$2")
+		if [ -f "$3/$n.out" ]; then names+=("$n")
+		else echo "test $n ... FAILED (no $3/$n.out)"; failed=$((failed + 1)); fi
+	done
+	echo "${names[*]}" >"$sandbox/names"
 }
 rm -rf results output_iso regression.diffs regression.out
-if ls sql/*.sql >/dev/null 2>&1; then
-	run_suite pg_regress "$sandbox/regress.log" ISOLATION=
-fi
-if ls test/specs/*.spec >/dev/null 2>&1; then
-	run_suite isolation "$sandbox/isolation.log" REGRESS=
-fi
+tests_with_expected sql sql expected
+regress=$(cat "$sandbox/names")
+tests_with_expected test/specs spec test/expected
+specs=$(cat "$sandbox/names")
+[ -z "$regress" ] || run_suite pg_regress "$sandbox/regress.log" "$(wc -w <<<"$regress")" ISOLATION= REGRESS="$regress"
+[ -z "$specs" ] || run_suite isolation "$sandbox/isolation.log" "$(wc -w <<<"$specs")" REGRESS= ISOLATION="$specs"
 
 for t in test/*.test.sh; do
 	[ -e "$t" ] || continue
