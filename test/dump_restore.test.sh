@@ -27,7 +27,7 @@ dump=$(mktemp "${TMPDIR:-/tmp}/credit_audit-dump.XXXXXX")
 cleanup() {
 	"$bin/dropdb" --if-exists "$src" 2>/dev/null || true
 	"$bin/dropdb" --if-exists "$dst" 2>/dev/null || true
-	rm -f "$dump"
+	rm -f "$dump" "$dump".*
 }
 trap cleanup EXIT
 fail() { echo "dump_restore: FAILED: $*" >&2; exit 1; }
