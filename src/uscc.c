@@ -115,6 +115,8 @@ ca_describe_char(const char *utf8)
 	const unsigned char *u = (const unsigned char *) utf8;
 	size_t		n = strlen(utf8);
 
+	if (n == 0)					/* NUL: not possible in text, kept safe anyway */
+		return pstrdup("U+0000");
 	if (n == 1 && u[0] >= 0x20 && u[0] < 0x7F)
 		return psprintf("\"%s\"", utf8);
 	if (n == 1 && u[0] < 0x80)
