@@ -400,13 +400,16 @@ DROP DATABASE uscc_regress_sql_ascii;
 SET search_path = credit_audit, public;
 
 --
--- Markings of every function of the type: IMMUTABLE, STRICT, PARALLEL SAFE.
+-- Markings of every function of the type (this file's functions; other pieces pin theirs):
+-- IMMUTABLE, STRICT, PARALLEL SAFE, commented; comparison, hash and cast-to-text LEAKPROOF.
 --
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict, p.proparallel,
        p.proleakproof, obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented
   FROM pg_proc p
  WHERE p.pronamespace = 'credit_audit'::regnamespace
-   AND (p.proname LIKE 'uscc%' OR p.oid IN (SELECT castfunc FROM pg_cast
-                                             WHERE castsource = 'credit_audit.uscc'::regtype
-                                                OR casttarget = 'credit_audit.uscc'::regtype))
+   AND p.proname IN ('uscc_in', 'uscc_out', 'uscc_recv', 'uscc_send', 'uscc_from_text',
+                     'uscc_to_text', 'uscc_eq', 'uscc_ne', 'uscc_lt', 'uscc_le', 'uscc_gt',
+                     'uscc_ge', 'uscc_cmp', 'uscc_sortsupport', 'uscc_hash',
+                     'uscc_hash_extended', 'uscc_is_valid', 'uscc_region', 'uscc_org_code',
+                     'uscc_org_code_valid', 'uscc_check_char')
  ORDER BY p.proname, 1::text;
