@@ -17,10 +17,11 @@
  *
  * Per statement state: the guarded_table entry, the programs, the enterprise relation and index
  * and the record reader are loaded once per statement and kept in fn_extra (the trigger's
- * FmgrInfo lives in the executor's query context).  The relations stay open under a private
- * resource owner, closed by a reset callback on that context when the executor ends.  If the
- * (sub)transaction aborts first, the parent resource owner has already released them: xact and
- * subxact callbacks mark the state dead so the reset callback leaves it alone.
+ * FmgrInfo lives in the executor's query context).  As score.c's reader does, the relation
+ * references belong to the top transaction resource owner (a subtransaction abort inside the
+ * statement cannot release them); a reset callback on that context closes them when the
+ * executor ends, a transaction callback closes leftovers at commit and forgets them at abort
+ * (the resource owner releases them then).
  */
 #include "credit_audit.h"
 
@@ -61,10 +62,6 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
-
-#ifndef CA_HAVE_SOURCE_KEY
-extern char *ca_source_key(TupleTableSlot *slot, int nkeys, const AttrNumber *attnums);
-#endif
 
 PG_FUNCTION_INFO_V1(ca_eligibility);
 PG_FUNCTION_INFO_V1(ca_is_eligible);
@@ -151,14 +148,12 @@ typedef struct CaJudgement
 /* Per-statement state of one trigger (fn_extra). */
 typedef struct CaGuardCache
 {
-	dlist_node	node;			/* in ca_live_caches while its resources are held */
+	dlist_node	node;			/* in ca_live_caches while its relations are open */
 	FmgrInfo   *flinfo;
 	MemoryContext cxt;			/* fn_mcxt: the executor's query context */
 	MemoryContext rowcxt;		/* reset per row */
-	SubTransactionId subid;		/* subtransaction that built it */
-	bool		dead;			/* resources released by an abort: do not touch */
-	bool		opened;			/* relations and reader are open */
-	ResourceOwner owner;		/* holds the relcache references below */
+	bool		dead;			/* relations closed or released: rebuild before use */
+	bool		opened;			/* relations are open (mode is not off) */
 
 	Oid			relid;			/* the trigger's relation (a partition, perhaps) */
 	Oid			guarded_relid;	/* the table given to guard() */
@@ -852,47 +847,48 @@ ca_unguard(PG_FUNCTION_ARGS)
 /* ---------------------------------------------------------------------------------------- */
 /* per-statement trigger state */
 
+/* Close the relations a state keeps open (their references belong to the top owner). */
 static void
-ca_mark_dead(SubTransactionId subid)
+ca_guard_cache_close(CaGuardCache *c)
 {
-	dlist_mutable_iter it;
+	ResourceOwner save = CurrentResourceOwner;
 
-	dlist_foreach_modify(it, &ca_live_caches)
-	{
-		CaGuardCache *c = dlist_container(CaGuardCache, node, it.cur);
-
-		if (subid == InvalidSubTransactionId || c->subid >= subid)
-		{
-			c->dead = true;
-			dlist_delete(&c->node);
-		}
-	}
+	dlist_delete(&c->node);
+	c->dead = true;
+	CurrentResourceOwner = TopTransactionResourceOwner;
+	ExecDropSingleTupleTableSlot(c->ent_slot);
+	index_close(c->ent_idx, NoLock);
+	table_close(c->ent_rel, NoLock);
+	CurrentResourceOwner = save;
 }
 
 static void
 ca_guard_xact_cb(XactEvent event, void *arg)
 {
-	/* any state still alive here was released (or is about to be) by the resource owners */
+	dlist_mutable_iter it;
+
 	switch (event)
 	{
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
-			ca_mark_dead(InvalidSubTransactionId);
+			dlist_foreach_modify(it, &ca_live_caches)
+				ca_guard_cache_close(dlist_container(CaGuardCache, node, it.cur));
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+			/* the top resource owner releases the references itself */
+			dlist_foreach_modify(it, &ca_live_caches)
+			{
+				CaGuardCache *c = dlist_container(CaGuardCache, node, it.cur);
+
+				dlist_delete(&c->node);
+				c->dead = true;
+			}
 			break;
 		default:
 			break;
 	}
-}
-
-static void
-ca_guard_subxact_cb(SubXactEvent event, SubTransactionId mySubid,
-					SubTransactionId parentSubid, void *arg)
-{
-	if (event == SUBXACT_EVENT_ABORT_SUB)
-		ca_mark_dead(mySubid);
 }
 
 /* Reset callback of the executor's context: close what the statement kept open. */
@@ -900,26 +896,11 @@ static void
 ca_guard_cache_release(void *arg)
 {
 	CaGuardCache *c = (CaGuardCache *) arg;
-	ResourceOwner save;
 
 	if (c->flinfo->fn_extra == c)
 		c->flinfo->fn_extra = NULL;
-	if (c->dead || !c->opened)
-		return;
-	dlist_delete(&c->node);
-	c->dead = true;
-
-	save = CurrentResourceOwner;
-	CurrentResourceOwner = c->owner;
-	ca_record_reader_close(c->reader);
-	ExecDropSingleTupleTableSlot(c->ent_slot);
-	index_close(c->ent_idx, NoLock);
-	table_close(c->ent_rel, NoLock);
-	CurrentResourceOwner = save;
-	ResourceOwnerRelease(c->owner, RESOURCE_RELEASE_BEFORE_LOCKS, true, false);
-	ResourceOwnerRelease(c->owner, RESOURCE_RELEASE_LOCKS, true, false);
-	ResourceOwnerRelease(c->owner, RESOURCE_RELEASE_AFTER_LOCKS, true, false);
-	ResourceOwnerDelete(c->owner);
+	if (c->opened && !c->dead)
+		ca_guard_cache_close(c);
 }
 
 /* The guarded_table row of relid (heap tuple copied into the current context), or NULL. */
@@ -985,7 +966,6 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 	if (!ca_xact_callbacks_registered)
 	{
 		RegisterXactCallback(ca_guard_xact_cb, NULL);
-		RegisterSubXactCallback(ca_guard_subxact_cb, NULL);
 		ca_xact_callbacks_registered = true;
 	}
 
@@ -994,7 +974,7 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 	c->flinfo = flinfo;
 	c->cxt = cxt;
 	c->relid = relid;
-	c->dead = true;				/* nothing to release until opened */
+	c->dead = false;
 
 	/* the entry: this table's, or its partitioned ancestor's */
 	gt = table_open(ca_relation_oid(CA_REL_GUARDED_TABLE), AccessShareLock);
@@ -1080,33 +1060,23 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		}
 
 		/*
-		 * Take the locks under the statement's resource owner (they last until the end of the
-		 * transaction, as usual), then open the relations under our own owner, which the reset
-		 * callback releases.
+		 * Locks as usual (until the end of the transaction); the relation references belong to
+		 * the top transaction resource owner, as the record reader's do.
 		 */
 		LockRelationOid(ca_relation_oid(CA_REL_ENTERPRISE), RowShareLock);
 		for (int i = 0; i < (int) lengthof(lock_rels); i++)
 			LockRelationOid(ca_relation_oid(lock_rels[i]), AccessShareLock);
 
 		c->rowcxt = AllocSetContextCreate(cxt, "credit_audit guard row", ALLOCSET_DEFAULT_SIZES);
-		c->subid = GetCurrentSubTransactionId();
-		c->owner = ResourceOwnerCreate(CurrentResourceOwner, "credit_audit guard");
-		c->dead = false;
-		dlist_push_tail(&ca_live_caches, &c->node);
-		cb = palloc0(sizeof(MemoryContextCallback));
-		cb->func = ca_guard_cache_release;
-		cb->arg = c;
-		MemoryContextRegisterResetCallback(cxt, cb);
 		{
 			ResourceOwner save = CurrentResourceOwner;
 
-			CurrentResourceOwner = c->owner;
+			CurrentResourceOwner = TopTransactionResourceOwner;
 			PG_TRY();
 			{
 				c->ent_rel = table_open(ca_relation_oid(CA_REL_ENTERPRISE), NoLock);
 				c->ent_idx = index_open(ca_relation_oid(CA_REL_ENTERPRISE_PKEY), NoLock);
-				c->ent_slot = table_slot_create(c->ent_rel, NULL);
-				c->reader = ca_record_reader_open(cxt);
+				c->ent_slot = table_slot_create(c->ent_rel, NULL);	/* pins its tupdesc */
 			}
 			PG_FINALLY();
 			{
@@ -1115,6 +1085,8 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 			PG_END_TRY();
 		}
 		c->opened = true;
+		dlist_push_tail(&ca_live_caches, &c->node);
+		c->reader = ca_record_reader_open(cxt);
 
 		/* equality of uscc for the enterprise_pkey probe: the index's own operator */
 		eqop = get_opfamily_member(c->ent_idx->rd_opfamily[0], ca_uscc_type_oid(),
@@ -1123,13 +1095,10 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 			elog(ERROR, "equality operator of enterprise_pkey is missing");
 		fmgr_info_cxt(get_opcode(eqop), &c->uscc_eq, cxt);
 	}
-	else
-	{
-		cb = palloc0(sizeof(MemoryContextCallback));
-		cb->func = ca_guard_cache_release;
-		cb->arg = c;
-		MemoryContextRegisterResetCallback(cxt, cb);
-	}
+	cb = palloc0(sizeof(MemoryContextCallback));
+	cb->func = ca_guard_cache_release;
+	cb->arg = c;
+	MemoryContextRegisterResetCallback(cxt, cb);
 	table_close(gt, AccessShareLock);
 	MemoryContextSwitchTo(old);
 	flinfo->fn_extra = c;
@@ -1380,7 +1349,7 @@ ca_guard_trigger(PG_FUNCTION_ARGS)
 				 errmsg("function \"%s\" must be fired for INSERT or UPDATE", "guard_trigger")));
 
 	c = (CaGuardCache *) fcinfo->flinfo->fn_extra;
-	if (c == NULL || c->relid != RelationGetRelid(rel) || (c->mode != CA_MODE_OFF && c->dead))
+	if (c == NULL || c->relid != RelationGetRelid(rel) || c->dead)
 		c = ca_guard_cache_build(fcinfo->flinfo, rel);
 	if (c->mode == CA_MODE_OFF)
 		return PointerGetDatum(result);
