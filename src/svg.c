@@ -443,7 +443,12 @@ ca_timeline_svg(PG_FUNCTION_ARGS)
 		}
 		appendStringInfoString(&buf, "</title>\n");
 
-		appendStringInfo(&buf, "<text class=\"label\" x=\"%.1f\" y=\"%d\">", Max(xf, x0), y - 4);
+		/* labels of bands that start in the right half end at the right margin */
+		if (xf > x0 + (x1 - x0) * 0.5)
+			appendStringInfo(&buf, "<text class=\"label\" x=\"%.1f\" y=\"%d\" text-anchor=\"end\">",
+							 x1, y - 4);
+		else
+			appendStringInfo(&buf, "<text class=\"label\" x=\"%.1f\" y=\"%d\">", Max(xf, x0), y - 4);
 		ca_svg_escape(&buf, b->department);
 		appendStringInfoString(&buf, " &#183; ");
 		ca_svg_escape(&buf, b->category);
