@@ -67,9 +67,10 @@ SELECT flagged_subsidies, flagged_amount, open_findings, risk_level
 
 -- The grant paid after repair (2020-10-12) is not flagged; the low_score finding (record mode)
 -- has no listing columns.
-SELECT count(*) AS findings_after_repair
-  FROM credit_audit.flagged_subsidies
- WHERE uscc = '91330108MA28N4QT71' AND grant_date >= '2020-07-15';
+SELECT (SELECT count(*) FROM credit_audit.subsidy
+         WHERE uscc::text = '91330108MA28N4QT71' AND applied_on = '2020-10-12') AS grants_after_repair,
+       (SELECT count(*) FROM credit_audit.flagged_subsidies
+         WHERE uscc = '91330108MA28N4QT71' AND grant_date >= '2020-07-15') AS findings_after_repair;
 SELECT kind, status, program, paying_department, grant_date, amount,
        sanction_id IS NULL AS no_sanction, sanction_department, category, severity,
        fact_date, listed_on, removed_on, removal_reason
