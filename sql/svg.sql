@@ -99,7 +99,26 @@ SELECT (SELECT t FROM pg_temp.svg_texts(svg, '/svg:svg/svg:text[@class="name"]')
        pg_temp.count_nodes('//svg:text[@class="year"]', svg) >= 1 AS has_axis
   FROM d;
 
+-- A hostile search_path changes nothing: an always-true text equality and same-named tables
+-- planted in front of pg_catalog.
+CREATE TEMP TABLE before AS
+    SELECT uscc::text AS uscc, credit_audit.timeline_svg(uscc) AS svg FROM credit_audit.enterprise;
+CREATE SCHEMA svg_hostile;
+CREATE TABLE svg_hostile.sanction (LIKE credit_audit.sanction);
+CREATE TABLE svg_hostile.finding (LIKE credit_audit.finding);
+CREATE FUNCTION svg_hostile.hostile_eq(text, text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR svg_hostile.= (LEFTARG = text, RIGHTARG = text, FUNCTION = svg_hostile.hostile_eq);
+CREATE OPERATOR svg_hostile.<> (LEFTARG = text, RIGHTARG = text, FUNCTION = svg_hostile.hostile_eq);
+SET search_path = svg_hostile, pg_catalog, pg_temp;
+CREATE TEMP TABLE after AS
+    SELECT uscc::text AS uscc, credit_audit.timeline_svg(uscc) AS svg FROM credit_audit.enterprise;
+RESET search_path;
+SELECT count(*) AS pictures, count(*) FILTER (WHERE b.svg = a.svg) AS identical
+  FROM before b JOIN after a USING (uscc);
+
 SET client_min_messages = warning;
+DROP SCHEMA svg_hostile CASCADE;
 DROP SCHEMA hrss CASCADE;
 DROP SCHEMA commerce CASCADE;
 RESET client_min_messages;

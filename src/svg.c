@@ -72,12 +72,17 @@ static SPIPlanPtr ca_svg_plan_enterprise = NULL;
 static SPIPlanPtr ca_svg_plan_sanctions = NULL;
 static SPIPlanPtr ca_svg_plan_grants = NULL;
 
+/*
+ * Query texts are re-parsed when the search_path changes, so every operator is spelled with its
+ * schema — NULLIF and IN are avoided, they look "=" up by name.
+ */
 static const char *const ca_svg_query_enterprise =
 "SELECT e.name FROM credit_audit.enterprise e "
 "WHERE e.uscc OPERATOR(credit_audit.=) $1::credit_audit.uscc";
 
 static const char *const ca_svg_query_sanctions =
-"SELECT COALESCE(NULLIF(d.name, ''), s.department), s.category, s.severity::pg_catalog.text, "
+"SELECT CASE WHEN d.name IS NULL OR d.name OPERATOR(pg_catalog.=) '' THEN s.department"
+"            ELSE d.name END, s.category, s.severity::pg_catalog.text, "
 "       s.removal_reason, s.fact_date, s.listed_on, s.removed_on "
 "  FROM credit_audit.sanction s "
 "  LEFT JOIN credit_audit.department d ON d.code OPERATOR(pg_catalog.=) s.department "
