@@ -1,7 +1,1152 @@
 /*
  * audit.c
- *	  Sanction trigger, findings, NOTIFY and the audit sweep.
+ *	  The sanction trigger (findings when a listing arrives, possibly late) and the audit sweep:
+ *	  audit() and refresh_findings().
  *
- * Placeholder: implemented on its own branch.
+ * The rules (DESIGN.md "Findings and audit"): for a guarded row g of enterprise u with date d
+ * and a non-revoked sanction s of u,
+ *	  retroactive		 s.fact_date <= d < s.listed_on  and  d < coalesce(s.removed_on, infinity)
+ *	  paid_while_listed  s.listed_on <= d < coalesce(s.removed_on, infinity)
+ * Every table registered in credit_audit.guarded_table is audited, whatever its mode: the mode
+ * says what happens at insert time (block, record, or nothing), while the audit reports what
+ * was paid.  A partitioned table is read through its leaf partitions and reported under its
+ * own name.
+ *
+ * One engine serves the three callers.  It holds a set of sanctions in memory, hashed by
+ * enterprise (a simplehash of the 12-byte packed code), and streams every guarded table
+ * through it: a heap scan that deforms only the needed columns, one hash probe per row, and
+ * output work only for the rows of listed enterprises, in a scratch context reset per row.
+ * Memory is bounded by the sanctions' size, not the grants'.
+ *	  - audit(basis): all non-revoked sanctions, read-only; rows go to a tuplestore (which
+ *		spills to disk beyond work_mem).
+ *	  - refresh_findings(): the same sweep, every row handed to ca_finding_add().
+ *	  - the sanction trigger: statement level, AFTER INSERT and AFTER UPDATE, reading the new
+ *		rows from the transition table, so a statement inserting 500k sanctions scans each
+ *		guarded table once.  When the batch touches few enterprises and a table has a btree
+ *		index leading with its uscc column, it probes that index per enterprise instead.
+ *
+ * Trigger concurrency (docs/internals.md): a BEFORE ROW trigger locks each sanction's
+ * enterprise row FOR UPDATE (table_tuple_lock, following the update chain) before the row is
+ * written -- before the foreign-key check takes KEY SHARE on it, so two sanction writers of one
+ * enterprise queue instead of deadlocking on a lock upgrade.  FOR UPDATE waits for every grant
+ * writer holding KEY SHARE on the enterprise.  The statement trigger then scans with a snapshot
+ * taken after all the statement's locks (GetLatestSnapshot()), so every grant committed before
+ * them is seen, and a grant writer arriving later waits for our commit and then sees the
+ * sanction.  Row locks live in the tuples, so a bulk statement does not exhaust the shared lock
+ * table.  The statement trigger reads and writes as the extension owner.
+ *
+ * A sanction that is (or becomes) revoked produces no findings, and its open findings are set
+ * to dismissed.  Findings are never deleted: a later removal (repair) or date correction keeps
+ * the ones already written (ON CONFLICT DO NOTHING makes every rerun idempotent).
  */
 #include "credit_audit.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "common/hashfn.h"
+#include "executor/spi.h"
+#include "executor/tuptable.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/acl.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/tuplestore.h"
+
+PG_FUNCTION_INFO_V1(ca_sanction_lock_trigger);
+PG_FUNCTION_INFO_V1(ca_sanction_audit_trigger);
+PG_FUNCTION_INFO_V1(ca_audit);
+PG_FUNCTION_INFO_V1(ca_refresh_findings);
+
+#define CA_KIND_RETROACTIVE "retroactive"
+#define CA_KIND_PAID_WHILE_LISTED "paid_while_listed"
+
+/* ---- sanctions in memory, grouped by enterprise ---- */
+
+typedef struct CaAuditSanction
+{
+	Uscc		uscc;
+	int64		id;
+	DateADT		fact_date;
+	DateADT		listed_on;
+	DateADT		removed_on;		/* DATEVAL_NOEND while listed */
+	const char *department;		/* interned in the set's context */
+} CaAuditSanction;
+
+typedef struct CaEntEntry
+{
+	Uscc		key;
+	uint32		hash;
+	char		status;
+	uint32		first;			/* index of the enterprise's first sanction in the array */
+	uint32		count;
+} CaEntEntry;
+
+static inline uint32
+ca_uscc_hash(const Uscc *u)
+{
+	return hash_bytes(u->bytes, USCC_PACKED_LEN);
+}
+
+#define SH_PREFIX caent
+#define SH_ELEMENT_TYPE CaEntEntry
+#define SH_KEY_TYPE Uscc
+#define SH_KEY key
+#define SH_HASH_KEY(tb, k) ca_uscc_hash(&(k))
+#define SH_EQUAL(tb, a, b) (memcmp((a).bytes, (b).bytes, USCC_PACKED_LEN) == 0)
+#define SH_STORE_HASH
+#define SH_GET_HASH(tb, a) ((a)->hash)
+#define SH_SCOPE static inline
+#define SH_DECLARE
+#define SH_DEFINE
+#include "lib/simplehash.h"
+
+typedef struct CaSanctionSet
+{
+	MemoryContext cxt;
+	int			n;
+	int			cap;
+	CaAuditSanction *items;		/* sorted by uscc once built */
+	caent_hash *byent;
+	int			ndepts;
+	const char *depts[64];		/* interned department codes (a handful in practice) */
+} CaSanctionSet;
+
+static CaSanctionSet *
+ca_set_create(MemoryContext parent)
+{
+	MemoryContext cxt = AllocSetContextCreate(parent, "credit_audit sanctions",
+											  ALLOCSET_DEFAULT_SIZES);
+	CaSanctionSet *set = MemoryContextAllocZero(cxt, sizeof(CaSanctionSet));
+
+	set->cxt = cxt;
+	set->cap = 1024;
+	set->items = MemoryContextAllocHuge(cxt, sizeof(CaAuditSanction) * set->cap);
+	return set;
+}
+
+static const char *
+ca_set_intern(CaSanctionSet *set, const char *dept)
+{
+	for (int i = 0; i < set->ndepts; i++)
+		if (strcmp(set->depts[i], dept) == 0)
+			return set->depts[i];
+	if (set->ndepts < (int) lengthof(set->depts))
+	{
+		set->depts[set->ndepts] = MemoryContextStrdup(set->cxt, dept);
+		return set->depts[set->ndepts++];
+	}
+	return MemoryContextStrdup(set->cxt, dept);
+}
+
+static void
+ca_set_add(CaSanctionSet *set, const Uscc *u, int64 id, DateADT fact_date, DateADT listed_on,
+		   DateADT removed_on, const char *dept)
+{
+	CaAuditSanction *s;
+
+	if (set->n == set->cap)
+	{
+		set->cap *= 2;
+		set->items = repalloc_huge(set->items, sizeof(CaAuditSanction) * set->cap);
+	}
+	s = &set->items[set->n++];
+	s->uscc = *u;
+	s->id = id;
+	s->fact_date = fact_date;
+	s->listed_on = listed_on;
+	s->removed_on = removed_on;
+	s->department = ca_set_intern(set, dept);
+}
+
+static int
+ca_sanction_cmp(const void *a, const void *b)
+{
+	const CaAuditSanction *x = a;
+	const CaAuditSanction *y = b;
+	int			c = ca_uscc_cmp(&x->uscc, &y->uscc);
+
+	if (c != 0)
+		return c;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Sort by enterprise and hash the groups. Returns the number of enterprises. */
+static int
+ca_set_build(CaSanctionSet *set)
+{
+	int			nent = 0;
+
+	qsort(set->items, set->n, sizeof(CaAuditSanction), ca_sanction_cmp);
+	set->byent = caent_create(set->cxt, Max(set->n, 16), NULL);
+	for (int i = 0; i < set->n; i++)
+	{
+		bool		found;
+		CaEntEntry *e = caent_insert(set->byent, set->items[i].uscc, &found);
+
+		if (!found)
+		{
+			e->first = i;
+			e->count = 0;
+			nent++;
+		}
+		e->count++;
+	}
+	return nent;
+}
+
+/*
+ * Read a sanction tuple.  Returns false for a revoked one (which counts for nothing).
+ */
+typedef struct CaSanctionAtts
+{
+	AttrNumber	id,
+				uscc,
+				department,
+				fact_date,
+				listed_on,
+				removed_on,
+				removal_reason,
+				maxatt;
+} CaSanctionAtts;
+
+static void
+ca_sanction_atts(TupleDesc desc, CaSanctionAtts *a)
+{
+	const char *names[] = {"id", "uscc", "department", "fact_date", "listed_on", "removed_on",
+	"removal_reason"};
+	AttrNumber *dst[] = {&a->id, &a->uscc, &a->department, &a->fact_date, &a->listed_on,
+	&a->removed_on, &a->removal_reason};
+
+	a->maxatt = 0;
+	for (int k = 0; k < (int) lengthof(names); k++)
+	{
+		*dst[k] = InvalidAttrNumber;
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), names[k]) == 0)
+			{
+				*dst[k] = att->attnum;
+				break;
+			}
+		}
+		if (*dst[k] == InvalidAttrNumber)
+			elog(ERROR, "column \"%s\" of credit_audit.sanction is missing", names[k]);
+		a->maxatt = Max(a->maxatt, *dst[k]);
+	}
+}
+
+/* Add the sanction in slot to set unless revoked; returns true if it was revoked. */
+static bool
+ca_set_add_slot(CaSanctionSet *set, const CaSanctionAtts *a, TupleTableSlot *slot)
+{
+	Datum	   *v;
+	bool	   *isnull;
+
+	slot_getsomeattrs(slot, a->maxatt);
+	v = slot->tts_values;
+	isnull = slot->tts_isnull;
+	if (!isnull[a->removal_reason - 1])
+	{
+		text	   *reason = DatumGetTextPP(v[a->removal_reason - 1]);
+
+		if (VARSIZE_ANY_EXHDR(reason) == 7 && memcmp(VARDATA_ANY(reason), "revoked", 7) == 0)
+			return true;
+	}
+	{
+		char	   *dept = TextDatumGetCString(v[a->department - 1]);
+
+		ca_set_add(set, DatumGetUsccP(v[a->uscc - 1]), DatumGetInt64(v[a->id - 1]),
+				   DatumGetDateADT(v[a->fact_date - 1]), DatumGetDateADT(v[a->listed_on - 1]),
+				   isnull[a->removed_on - 1] ? DATEVAL_NOEND : DatumGetDateADT(v[a->removed_on - 1]),
+				   dept);
+		pfree(dept);
+	}
+	return false;
+}
+
+/* Every non-revoked sanction visible to snapshot. */
+static void
+ca_set_load_all(CaSanctionSet *set, Snapshot snapshot)
+{
+	Relation	rel = table_open(ca_relation_oid(CA_REL_SANCTION), AccessShareLock);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
+	CaSanctionAtts atts;
+	MemoryContext old = MemoryContextSwitchTo(set->cxt);
+
+	ca_sanction_atts(RelationGetDescr(rel), &atts);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		ca_set_add_slot(set, &atts, slot);
+	}
+	MemoryContextSwitchTo(old);
+	table_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+}
+
+/* ---- guarded tables ---- */
+
+typedef struct CaLeaf
+{
+	Oid			relid;			/* heap to scan: the table, or a leaf partition */
+	AttrNumber	uscc_att;		/* attribute numbers in this heap */
+	AttrNumber	date_att;
+	AttrNumber	amount_att;
+	AttrNumber	program_att;	/* 0 if the program is fixed */
+	AttrNumber *key_atts;
+	AttrNumber	maxatt;
+} CaLeaf;
+
+typedef struct CaGuarded
+{
+	Oid			relid;
+	char	   *source_table;
+	char	   *program;		/* fixed program, or NULL */
+	int			nkeys;
+	int			nleaves;
+	CaLeaf	   *leaves;
+} CaGuarded;
+
+typedef struct CaProgramDept
+{
+	char	   *code;
+	char	   *department;		/* may be NULL */
+} CaProgramDept;
+
+/* What one sweep needs besides the sanctions. */
+typedef struct CaAuditContext
+{
+	MemoryContext cxt;
+	int			nguarded;
+	CaGuarded  *guarded;
+	int			nprograms;
+	CaProgramDept *programs;
+} CaAuditContext;
+
+static AttrNumber
+ca_leaf_attnum(Oid parent, Oid leaf, AttrNumber att)
+{
+	char	   *name;
+	AttrNumber	leafatt;
+
+	if (parent == leaf || att == InvalidAttrNumber)
+		return att;
+	name = get_attname(parent, att, false);
+	leafatt = get_attnum(leaf, name);
+	if (leafatt == InvalidAttrNumber)
+		elog(ERROR, "column \"%s\" is missing in partition \"%s\"", name, get_rel_name(leaf));
+	return leafatt;
+}
+
+/*
+ * Load guarded_table and, if asked, program (both small) through SPI, as the current user.  Must be
+ * called outside any other SPI connection's result use; allocates in ac->cxt.
+ */
+static void
+ca_context_load(CaAuditContext *ac, bool with_programs)
+{
+	int			rc;
+	MemoryContext old;
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+
+	rc = SPI_execute("SELECT g.tbl::pg_catalog.oid, g.uscc_attnum, g.date_attnum, g.amount_attnum,"
+					 " g.program, g.program_attnum, g.key_attnums::pg_catalog.int2[]"
+					 " FROM credit_audit.guarded_table g"
+					 " ORDER BY g.tbl::pg_catalog.oid", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed reading guarded tables: %s", SPI_result_code_string(rc));
+
+	old = MemoryContextSwitchTo(ac->cxt);
+	ac->nguarded = 0;
+	ac->guarded = palloc0(sizeof(CaGuarded) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		CaGuarded  *g = &ac->guarded[ac->nguarded];
+		bool		isnull;
+		AttrNumber	uscc_att,
+					date_att,
+					amount_att,
+					program_att = InvalidAttrNumber;
+		ArrayType  *keys;
+		Datum	   *keyatts;
+		List	   *leaves;
+		ListCell   *lc;
+		char		relkind;
+
+		g->relid = DatumGetObjectId(SPI_getbinval(tup, desc, 1, &isnull));
+		relkind = get_rel_relkind(g->relid);
+		if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
+			continue;			/* dropped concurrently, or not a table: nothing to read */
+		uscc_att = DatumGetInt16(SPI_getbinval(tup, desc, 2, &isnull));
+		date_att = DatumGetInt16(SPI_getbinval(tup, desc, 3, &isnull));
+		amount_att = DatumGetInt16(SPI_getbinval(tup, desc, 4, &isnull));
+		g->program = SPI_getvalue(tup, desc, 5);
+		{
+			Datum		d = SPI_getbinval(tup, desc, 6, &isnull);
+
+			if (!isnull)
+				program_att = DatumGetInt16(d);
+		}
+		keys = DatumGetArrayTypeP(SPI_getbinval(tup, desc, 7, &isnull));
+		deconstruct_array(keys, INT2OID, sizeof(int16), true, TYPALIGN_SHORT,
+						  &keyatts, NULL, &g->nkeys);
+		g->source_table = ca_source_table_name(g->relid);
+
+		if (relkind == RELKIND_PARTITIONED_TABLE)
+			leaves = find_all_inheritors(g->relid, AccessShareLock, NULL);
+		else
+			leaves = list_make1_oid(g->relid);
+		g->leaves = palloc0(sizeof(CaLeaf) * list_length(leaves));
+		foreach(lc, leaves)
+		{
+			Oid			leaf = lfirst_oid(lc);
+			CaLeaf	   *l;
+
+			if (get_rel_relkind(leaf) != RELKIND_RELATION)
+				continue;
+			l = &g->leaves[g->nleaves++];
+			l->relid = leaf;
+			l->uscc_att = ca_leaf_attnum(g->relid, leaf, uscc_att);
+			l->date_att = ca_leaf_attnum(g->relid, leaf, date_att);
+			l->amount_att = ca_leaf_attnum(g->relid, leaf, amount_att);
+			l->program_att = ca_leaf_attnum(g->relid, leaf, program_att);
+			l->key_atts = palloc(sizeof(AttrNumber) * Max(g->nkeys, 1));
+			l->maxatt = Max(Max(l->uscc_att, l->date_att), Max(l->amount_att, l->program_att));
+			for (int k = 0; k < g->nkeys; k++)
+			{
+				l->key_atts[k] = ca_leaf_attnum(g->relid, leaf, DatumGetInt16(keyatts[k]));
+				l->maxatt = Max(l->maxatt, l->key_atts[k]);
+			}
+		}
+		ac->nguarded++;
+	}
+	MemoryContextSwitchTo(old);
+
+	/* paying departments: only findings (their NOTIFY payload) need them */
+	if (!with_programs)
+	{
+		if ((rc = SPI_finish()) != SPI_OK_FINISH)
+			elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+		return;
+	}
+	rc = SPI_execute("SELECT p.code, p.department FROM credit_audit.program p", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed reading programs: %s", SPI_result_code_string(rc));
+	old = MemoryContextSwitchTo(ac->cxt);
+	ac->nprograms = SPI_processed;
+	ac->programs = palloc0(sizeof(CaProgramDept) * Max(SPI_processed, 1));
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		ac->programs[r].code = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+		ac->programs[r].department = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 2);
+	}
+	MemoryContextSwitchTo(old);
+
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+}
+
+static const char *
+ca_program_department(const CaAuditContext *ac, const char *program)
+{
+	if (program == NULL)
+		return NULL;
+	for (int i = 0; i < ac->nprograms; i++)
+		if (strcmp(ac->programs[i].code, program) == 0)
+			return ac->programs[i].department;
+	return NULL;
+}
+
+/* ---- the scan ---- */
+
+/* One finding candidate handed to the sink. Strings live in the per-row scratch context. */
+typedef struct CaAuditRow
+{
+	const char *source_table;
+	const char *source_key;
+	const Uscc *uscc;
+	const char *program;
+	const char *paying_department;
+	DateADT		grant_date;
+	Datum		amount;			/* numeric */
+	const CaAuditSanction *sanction;
+	const char *kind;
+} CaAuditRow;
+
+typedef void (*CaAuditSink) (const CaAuditRow *row, void *arg);
+
+typedef struct CaScan
+{
+	const CaAuditContext *ac;
+	const CaSanctionSet *set;
+	Snapshot	snapshot;
+	bool		with_retroactive;	/* false for basis 'listing' */
+	bool		allow_probe;	/* trigger: probe an index per enterprise when cheaper */
+	int			nent;			/* enterprises in the set */
+	CaAuditSink sink;
+	void	   *arg;
+	MemoryContext rowcxt;
+} CaScan;
+
+/* The row's value of a column as a date; false if NULL (no date, nothing to judge). */
+static bool
+ca_value_date(Datum d, bool isnull, Oid typid, DateADT *out)
+{
+	if (isnull)
+		return false;
+	switch (typid)
+	{
+		case DATEOID:
+			*out = DatumGetDateADT(d);
+			return true;
+		case TIMESTAMPOID:
+			*out = DatumGetDateADT(DirectFunctionCall1(timestamp_date, d));
+			return true;
+		case TIMESTAMPTZOID:
+			*out = DatumGetDateADT(DirectFunctionCall1(timestamptz_date, d));
+			return true;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("date column of a guarded table has type %s", format_type_be(typid)),
+					 errhint("Guard the table on a column of type date.")));
+	}
+	return false;
+}
+
+/* A column's value as numeric (amounts of other types go through their text form). */
+static Datum
+ca_value_numeric(Datum d, bool isnull, Oid typid)
+{
+	Oid			typoutput;
+	bool		typisvarlena;
+
+	if (isnull)
+		return DirectFunctionCall3(numeric_in, CStringGetDatum("0"), ObjectIdGetDatum(InvalidOid),
+								   Int32GetDatum(-1));
+	if (typid == NUMERICOID)
+		return d;
+	getTypeOutputInfo(typid, &typoutput, &typisvarlena);
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(OidOutputFunctionCall(typoutput, d)),
+							   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+}
+
+/* The row's enterprise: the uscc column itself, or a text column parsed. */
+static bool
+ca_value_uscc(Datum d, bool isnull, Oid typid, Oid uscc_type, Uscc *out)
+{
+	if (isnull)
+		return false;
+	if (typid == uscc_type)
+	{
+		memcpy(out->bytes, DatumGetPointer(d), USCC_PACKED_LEN);
+		return true;
+	}
+	else
+	{
+		Oid			typoutput;
+		bool		typisvarlena;
+		char	   *s;
+
+		getTypeOutputInfo(typid, &typoutput, &typisvarlena);
+		s = OidOutputFunctionCall(typoutput, d);
+		return uscc_parse(s, strlen(s), out->bytes, NULL) == USCC_OK;
+	}
+}
+
+/* Judge one row of a listed enterprise against its sanctions and emit the findings. */
+static void
+ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot,
+			const CaEntEntry *ent, const Uscc *u)
+{
+	TupleDesc	desc = slot->tts_tupleDescriptor;
+	DateADT		d;
+	const CaAuditSanction *first = &sc->set->items[ent->first];
+	bool		any = false;
+	MemoryContext old;
+	CaAuditRow	row;
+
+	if (!ca_value_date(slot->tts_values[l->date_att - 1], slot->tts_isnull[l->date_att - 1],
+					   TupleDescAttr(desc, l->date_att - 1)->atttypid, &d))
+		return;
+	for (uint32 i = 0; i < ent->count && !any; i++)
+	{
+		const CaAuditSanction *s = &first[i];
+
+		any = d < s->removed_on &&
+			(s->listed_on <= d || (sc->with_retroactive && s->fact_date <= d));
+	}
+	if (!any)
+		return;
+
+	old = MemoryContextSwitchTo(sc->rowcxt);
+	row.source_table = g->source_table;
+	row.uscc = u;
+	row.grant_date = d;
+	if (g->nkeys > 0)
+		row.source_key = ca_source_key(slot, g->nkeys, l->key_atts);
+	else
+		row.source_key = DatumGetCString(DirectFunctionCall1(tidout,
+															 PointerGetDatum(&slot->tts_tid)));
+	if (l->program_att != InvalidAttrNumber)
+	{
+		if (slot->tts_isnull[l->program_att - 1])
+			row.program = NULL;
+		else
+		{
+			Oid			typoutput;
+			bool		typisvarlena;
+
+			getTypeOutputInfo(TupleDescAttr(desc, l->program_att - 1)->atttypid,
+							  &typoutput, &typisvarlena);
+			row.program = OidOutputFunctionCall(typoutput, slot->tts_values[l->program_att - 1]);
+		}
+	}
+	else
+		row.program = g->program;
+	row.paying_department = ca_program_department(sc->ac, row.program);
+	row.amount = ca_value_numeric(slot->tts_values[l->amount_att - 1],
+								  slot->tts_isnull[l->amount_att - 1],
+								  TupleDescAttr(desc, l->amount_att - 1)->atttypid);
+
+	for (uint32 i = 0; i < ent->count; i++)
+	{
+		const CaAuditSanction *s = &first[i];
+
+		if (d >= s->removed_on)
+			continue;
+		if (s->listed_on <= d)
+			row.kind = CA_KIND_PAID_WHILE_LISTED;
+		else if (sc->with_retroactive && s->fact_date <= d)
+			row.kind = CA_KIND_RETROACTIVE;
+		else
+			continue;
+		row.sanction = s;
+		sc->sink(&row, sc->arg);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(sc->rowcxt);
+}
+
+/* A valid, plain btree index of rel whose first column is att (of the uscc type), or NULL. */
+static Relation
+ca_uscc_index(Relation rel, AttrNumber att, Oid uscc_type, RegProcedure *eqproc)
+{
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+
+	foreach(lc, indexes)
+	{
+		Relation	idx = index_open(lfirst_oid(lc), AccessShareLock);
+
+		if (idx->rd_rel->relam == BTREE_AM_OID && idx->rd_index->indisvalid &&
+			idx->rd_index->indkey.values[0] == att &&
+			idx->rd_opcintype[0] == uscc_type &&
+			heap_attisnull(idx->rd_indextuple, Anum_pg_index_indpred, NULL))
+		{
+			Oid			op = get_opfamily_member(idx->rd_opfamily[0], uscc_type, uscc_type,
+												 BTEqualStrategyNumber);
+
+			if (OidIsValid(op))
+			{
+				*eqproc = get_opcode(op);
+				list_free(indexes);
+				return idx;
+			}
+		}
+		index_close(idx, AccessShareLock);
+	}
+	list_free(indexes);
+	return NULL;
+}
+
+static void
+ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
+{
+	Relation	rel = table_open(l->relid, AccessShareLock);
+	TupleDesc	desc = RelationGetDescr(rel);
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	Oid			uscc_type = ca_uscc_type_oid();
+	Oid			uscc_typid = TupleDescAttr(desc, l->uscc_att - 1)->atttypid;
+	Relation	idx = NULL;
+	RegProcedure eqproc = InvalidOid;
+
+	/* a probe costs a few page reads; a scan reads every page once */
+	if (sc->allow_probe && uscc_typid == uscc_type &&
+		(BlockNumber) sc->nent * 4 <= RelationGetNumberOfBlocks(rel))
+		idx = ca_uscc_index(rel, l->uscc_att, uscc_type, &eqproc);
+
+	if (idx != NULL)
+	{
+		IndexScanDesc iscan = index_beginscan(rel, idx, sc->snapshot, 1, 0);
+
+		for (int i = 0; i < sc->set->n; i++)
+		{
+			const CaAuditSanction *s = &sc->set->items[i];
+			ScanKeyData skey;
+			CaEntEntry *ent;
+
+			if (i > 0 && ca_uscc_cmp(&s->uscc, &sc->set->items[i - 1].uscc) == 0)
+				continue;		/* items are sorted: one probe per enterprise */
+			ent = caent_lookup(sc->set->byent, s->uscc);
+			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, UsccPGetDatum(&s->uscc));
+			index_rescan(iscan, &skey, 1, NULL, 0);
+			while (index_getnext_slot(iscan, ForwardScanDirection, slot))
+			{
+				CHECK_FOR_INTERRUPTS();
+				slot_getsomeattrs(slot, l->maxatt);
+				ca_scan_row(sc, g, l, slot, ent, &s->uscc);
+			}
+		}
+		index_endscan(iscan);
+		index_close(idx, AccessShareLock);
+	}
+	else
+	{
+		TableScanDesc scan = table_beginscan(rel, sc->snapshot, 0, NULL);
+		bool		direct = (uscc_typid == uscc_type);
+
+		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
+		{
+			Uscc		u;
+			CaEntEntry *ent;
+
+			CHECK_FOR_INTERRUPTS();
+			slot_getsomeattrs(slot, l->maxatt);
+			if (slot->tts_isnull[l->uscc_att - 1])
+				continue;
+			if (direct)
+				memcpy(u.bytes, DatumGetPointer(slot->tts_values[l->uscc_att - 1]),
+					   USCC_PACKED_LEN);
+			else
+			{
+				bool		ok;
+				MemoryContext old = MemoryContextSwitchTo(sc->rowcxt);
+
+				ok = ca_value_uscc(slot->tts_values[l->uscc_att - 1], false, uscc_typid,
+								   uscc_type, &u);
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(sc->rowcxt);
+				if (!ok)
+					continue;
+			}
+			ent = caent_lookup(sc->set->byent, u);
+			if (ent != NULL)
+				ca_scan_row(sc, g, l, slot, ent, &u);
+		}
+		table_endscan(scan);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	table_close(rel, AccessShareLock);
+}
+
+static void
+ca_scan_all(CaScan *sc)
+{
+	sc->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit audit row",
+									   ALLOCSET_DEFAULT_SIZES);
+	for (int i = 0; i < sc->ac->nguarded; i++)
+	{
+		const CaGuarded *g = &sc->ac->guarded[i];
+
+		for (int j = 0; j < g->nleaves; j++)
+			ca_scan_leaf(sc, g, &g->leaves[j]);
+	}
+	MemoryContextDelete(sc->rowcxt);
+}
+
+/* ---- sinks ---- */
+
+static void
+ca_sink_finding(const CaAuditRow *row, void *arg)
+{
+	CaFinding	f;
+	int64	   *added = arg;
+
+	f.kind = row->kind;
+	f.source_table = row->source_table;
+	f.source_key = row->source_key;
+	f.uscc = row->uscc;
+	f.program = row->program;
+	f.grant_date = row->grant_date;
+	f.amount = row->amount;
+	f.sanction_id = row->sanction->id;
+	f.sanction_department = row->sanction->department;
+	f.paying_department = row->paying_department;
+	if (ca_finding_add(&f) != 0)
+		(*added)++;
+}
+
+typedef struct CaTupleSink
+{
+	Tuplestorestate *store;
+	TupleDesc	desc;
+} CaTupleSink;
+
+static void
+ca_sink_tuple(const CaAuditRow *row, void *arg)
+{
+	CaTupleSink *ts = arg;
+	Datum		values[8];
+	bool		nulls[8] = {false};
+
+	values[0] = CStringGetTextDatum(row->source_table);
+	values[1] = CStringGetTextDatum(row->source_key);
+	values[2] = UsccPGetDatum(row->uscc);
+	if (row->program != NULL)
+		values[3] = CStringGetTextDatum(row->program);
+	else
+	{
+		values[3] = (Datum) 0;
+		nulls[3] = true;
+	}
+	values[4] = DateADTGetDatum(row->grant_date);
+	values[5] = row->amount;
+	values[6] = Int64GetDatum(row->sanction->id);
+	values[7] = CStringGetTextDatum(row->kind);
+	tuplestore_putvalues(ts->store, ts->desc, values, nulls);
+}
+
+/* ---- the sweep: audit() and refresh_findings() ---- */
+
+/* The caller must be able to read what the sweep reads (it bypasses the executor). */
+static void
+ca_sweep_check_access(const CaAuditContext *ac)
+{
+	Oid			user = GetUserId();
+	Oid			rels[2] = {ca_relation_oid(CA_REL_SANCTION), InvalidOid};
+
+	for (int i = 0; i < ac->nguarded + 1; i++)
+	{
+		Oid			relid = i == 0 ? rels[0] : ac->guarded[i - 1].relid;
+		AclResult	acl = pg_class_aclcheck(relid, user, ACL_SELECT);
+
+		if (acl != ACLCHECK_OK)
+			aclcheck_error(acl, OBJECT_TABLE, get_rel_name(relid));
+	}
+}
+
+static void
+ca_sweep(CaBasis basis, CaAuditSink sink, void *arg)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit sweep",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	CaAuditContext ac = {0};
+	CaSanctionSet *set;
+	CaScan		sc = {0};
+	Snapshot	snapshot = RegisterSnapshot(GetActiveSnapshot());
+
+	ac.cxt = cxt;
+	ca_context_load(&ac, sink == ca_sink_finding);
+	ca_sweep_check_access(&ac);
+	set = ca_set_create(cxt);
+	ca_set_load_all(set, snapshot);
+
+	sc.ac = &ac;
+	sc.set = set;
+	sc.snapshot = snapshot;
+	sc.with_retroactive = (basis == CA_BASIS_FACT);
+	sc.allow_probe = false;
+	sc.nent = ca_set_build(set);
+	sc.sink = sink;
+	sc.arg = arg;
+	ca_scan_all(&sc);
+
+	UnregisterSnapshot(snapshot);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+}
+
+Datum
+ca_audit(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *basis_text = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	CaBasis		basis = ca_parse_basis(basis_text);
+	TupleDesc	desc;
+	MemoryContext old;
+	CaTupleSink ts;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (!(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("materialize mode required, but it is not allowed in this context")));
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	ts.desc = CreateTupleDescCopy(desc);
+	ts.store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+									 false, work_mem);
+	MemoryContextSwitchTo(old);
+
+	ca_sweep(basis, ca_sink_tuple, &ts);
+
+	rsinfo->returnMode = SFRM_Materialize;
+	rsinfo->setResult = ts.store;
+	rsinfo->setDesc = ts.desc;
+	return (Datum) 0;
+}
+
+Datum
+ca_refresh_findings(PG_FUNCTION_ARGS)
+{
+	int64		added = 0;
+
+	ca_sweep(CA_BASIS_FACT, ca_sink_finding, &added);
+	PG_RETURN_INT64(added);
+}
+
+/* ---- the sanction trigger ---- */
+
+/* Dismiss the open findings of the batch's revoked sanctions (as the extension owner). */
+static void
+ca_dismiss_revoked(TriggerData *trigdata)
+{
+	int			rc;
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	if ((rc = SPI_register_trigger_data(trigdata)) != SPI_OK_TD_REGISTER)
+		elog(ERROR, "SPI_register_trigger_data failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute("UPDATE credit_audit.finding f"
+					 " SET status = 'dismissed'"
+					 " FROM ca_new n"
+					 " WHERE f.sanction_id OPERATOR(pg_catalog.=) n.id"
+					 " AND n.removal_reason OPERATOR(pg_catalog.=) 'revoked'"
+					 " AND f.status OPERATOR(pg_catalog.=) 'open'", false, 0);
+	if (rc != SPI_OK_UPDATE)
+		elog(ERROR, "SPI_execute failed dismissing findings: %s", SPI_result_code_string(rc));
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * BEFORE INSERT OR UPDATE row trigger on sanction: lock the enterprise's row FOR UPDATE before
+ * the sanction row is written.  Taking it here, before the foreign-key check takes KEY SHARE on
+ * the same row, means two transactions writing sanctions of one enterprise queue on the lock
+ * instead of both holding KEY SHARE and deadlocking when each tries to upgrade.  The lock
+ * conflicts with the KEY SHARE every grant writer of the enterprise holds, so the statement
+ * trigger's scan (which runs after all of the statement's locks) sees every such grant.
+ */
+Datum
+ca_sanction_lock_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	int			uscc_att;
+	Datum		uscc;
+	bool		isnull;
+	Relation	rel;
+	Relation	idx;
+	IndexScanDesc scan;
+	TupleTableSlot *slot;
+	ScanKeyData skey;
+	Snapshot	snapshot;
+	Oid			op;
+	bool		found;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"credit_audit.sanction_lock")));
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired BEFORE INSERT OR UPDATE FOR EACH ROW",
+						"credit_audit.sanction_lock")));
+
+	tuple = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event) ?
+		trigdata->tg_newtuple : trigdata->tg_trigtuple;
+	desc = RelationGetDescr(trigdata->tg_relation);
+	uscc_att = SPI_fnumber(desc, "uscc");
+	if (uscc_att <= 0)
+		elog(ERROR, "column \"uscc\" of credit_audit.sanction is missing");
+	uscc = heap_getattr(tuple, uscc_att, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* NOT NULL will refuse the row */
+
+	rel = table_open(ca_relation_oid(CA_REL_ENTERPRISE), RowShareLock);
+	idx = index_open(ca_relation_oid(CA_REL_ENTERPRISE_PKEY), RowShareLock);
+	op = get_opfamily_member(idx->rd_opfamily[0], idx->rd_opcintype[0], idx->rd_opcintype[0],
+							 BTEqualStrategyNumber);
+	if (!OidIsValid(op))
+		elog(ERROR, "no equality operator for the enterprise key");
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, get_opcode(op), uscc);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	slot = table_slot_create(rel, NULL);
+	scan = index_beginscan(rel, idx, snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	if (found)
+	{
+		ItemPointerData tid = slot->tts_tid;
+		TM_FailureData tmfd;
+		TM_Result	res;
+
+		res = table_tuple_lock(rel, &tid, snapshot, slot, GetCurrentCommandId(false),
+							   LockTupleExclusive, LockWaitBlock,
+							   TUPLE_LOCK_FLAG_FIND_LAST_VERSION, &tmfd);
+		switch (res)
+		{
+			case TM_Ok:
+			case TM_SelfModified:	/* updated by ourselves: we hold it already */
+				break;
+			case TM_Deleted:
+				break;			/* gone: the foreign-key check refuses the sanction */
+			case TM_Updated:	/* only under REPEATABLE READ / SERIALIZABLE */
+				ereport(ERROR,
+						(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+						 errmsg("could not serialize access due to concurrent update")));
+				break;
+			default:
+				elog(ERROR, "unexpected table_tuple_lock status: %u", res);
+		}
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(idx, NoLock);
+	table_close(rel, NoLock);
+	return PointerGetDatum(tuple);
+}
+
+Datum
+ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Tuplestorestate *newtable;
+	Oid			save_userid;
+	int			save_sec;
+	MemoryContext cxt;
+	MemoryContext old;
+	CaSanctionSet *set;
+	CaSanctionAtts atts;
+	TupleTableSlot *slot;
+	bool		any_revoked = false;
+	int			ptr;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager",
+						"credit_audit.sanction_audit")));
+	if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) ||
+		!TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) ||
+		  TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired AFTER INSERT or UPDATE FOR EACH STATEMENT",
+						"credit_audit.sanction_audit")));
+	newtable = trigdata->tg_newtable;
+	if (newtable == NULL || trigdata->tg_trigger->tgnewtable == NULL ||
+		strcmp(trigdata->tg_trigger->tgnewtable, "ca_new") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" needs REFERENCING NEW TABLE AS ca_new",
+						"credit_audit.sanction_audit")));
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit sanction trigger",
+								ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+
+	/* the batch: the statement's new rows, revoked ones apart */
+	set = ca_set_create(cxt);
+	slot = MakeSingleTupleTableSlot(RelationGetDescr(trigdata->tg_relation), &TTSOpsMinimalTuple);
+	ca_sanction_atts(RelationGetDescr(trigdata->tg_relation), &atts);
+	ptr = tuplestore_alloc_read_pointer(newtable, EXEC_FLAG_REWIND);
+	tuplestore_select_read_pointer(newtable, ptr);
+	tuplestore_rescan(newtable);
+	while (tuplestore_gettupleslot(newtable, true, false, slot))
+	{
+		MemoryContext inner = MemoryContextSwitchTo(set->cxt);
+
+		CHECK_FOR_INTERRUPTS();
+		if (ca_set_add_slot(set, &atts, slot))
+			any_revoked = true;
+		MemoryContextSwitchTo(inner);
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplestore_select_read_pointer(newtable, 0);
+
+	if (set->n > 0 || any_revoked)
+	{
+		CaAuditContext ac = {0};
+		CaScan		sc = {0};
+		Snapshot	snapshot;
+		int64		added = 0;
+
+		GetUserIdAndSecContext(&save_userid, &save_sec);
+		SetUserIdAndSecContext(ca_extension_owner(),
+							   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+
+		if (any_revoked)
+			ca_dismiss_revoked(trigdata);
+
+		if (set->n > 0)
+		{
+			/*
+			 * The enterprises' rows were locked FOR UPDATE row by row before the sanctions
+			 * were written (ca_sanction_lock_trigger); a snapshot taken now sees every grant
+			 * committed before those locks were granted.
+			 */
+			snapshot = RegisterSnapshot(GetLatestSnapshot());
+			ac.cxt = cxt;
+			ca_context_load(&ac, true);
+			sc.ac = &ac;
+			sc.set = set;
+			sc.snapshot = snapshot;
+			sc.with_retroactive = true;
+			sc.allow_probe = true;
+			sc.nent = ca_set_build(set);
+			sc.sink = ca_sink_finding;
+			sc.arg = &added;
+			ca_scan_all(&sc);
+			UnregisterSnapshot(snapshot);
+		}
+
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return PointerGetDatum(NULL);
+}

@@ -19,6 +19,7 @@
 
 #include "postgres.h"
 
+#include "access/attnum.h"
 #include "fmgr.h"
 #include "utils/date.h"
 #include "utils/snapshot.h"
@@ -101,7 +102,7 @@ typedef struct CaSanction
 	DateADT		fact_date;
 	DateADT		listed_on;
 	DateADT		removed_on;
-	double		points;			/* resolved from score_rule */
+	double		points;			/* resolved from score_rule (0 if no rule applies) */
 	int32		recovery_days;
 	char	   *department;
 	char	   *category;
@@ -133,13 +134,24 @@ typedef struct CaRecord
 	CaEvent    *events;
 } CaRecord;
 
+/*
+ * The reader lives in cxt (e.g. flinfo->fn_mcxt, kept in fn_extra) and keeps the relations open
+ * and the rules loaded (with the snapshot of its first read) until cxt is reset or deleted, or
+ * ca_record_reader_close(); at the latest until the transaction ends (then a later read reopens
+ * them).  Do not pfree the reader itself.  The snapshot of a read need not be registered, but
+ * must stay valid during the call.  Reads no permissions: callers decide who may see what.
+ */
 typedef struct CaRecordReader CaRecordReader;	/* relations + rules kept open for a query */
 extern CaRecordReader *ca_record_reader_open(MemoryContext cxt);
 extern void ca_record_read(CaRecordReader *reader, const Uscc *u, Snapshot snapshot,
 						   CaRecord *out);
 extern void ca_record_reader_close(CaRecordReader *reader);
 
-/* The formula of DESIGN.md, unclamped sum then clamp(…, 0, 100), rounded to 2 decimals. */
+/*
+ * The formula of DESIGN.md: 100 + sum, clamped to [0, 100], as a double (not rounded).
+ * ca_score_numeric() rounds it to 2 decimals (as round(x::float8::numeric, 2)): compare that
+ * numeric, which is what users see, with thresholds such as program.min_score.
+ */
 extern double ca_score_compute(const CaRecord *rec, DateADT as_of, CaBasis basis);
 extern Datum ca_score_numeric(double score);
 
@@ -167,5 +179,18 @@ typedef struct CaFinding
  * user switch to ca_extension_owner() first.
  */
 extern int64 ca_finding_add(const CaFinding *f);
+
+/*
+ * A guarded row's identity in findings (every writer uses these, so one row always gets the same
+ * source_table/source_key).  ca_source_table_name: schema-qualified name, quoted as needed, of the
+ * table given to guard() (for a partitioned table the parent, not the partition).  ca_source_key:
+ * one key column -> its output text; several -> a row literal "(a,b)" quoted as record_out does;
+ * values are formatted with fixed settings (DateStyle ISO, TimeZone UTC), never the session's.
+ * attnums are the slot's own (map them for a partition whose columns are numbered differently).
+ * Both palloc in the current memory context.
+ */
+extern char *ca_source_table_name(Oid relid);
+struct TupleTableSlot;
+extern char *ca_source_key(struct TupleTableSlot *slot, int nkeys, const AttrNumber *attnums);
 
 #endif							/* CREDIT_AUDIT_H */

@@ -59,10 +59,30 @@ extern void uscc_format(const uint8_t *packed, char *out);
 /* Value (0..30) of a canonical symbol, or -1. */
 extern int	uscc_symbol_value(char c);
 
-/* Check character for the first 17 canonical characters. */
+/* Check character for the first 17 canonical characters ('\0' if one is not a symbol). */
 extern char uscc_check_char(const char *body17);
 
 /* GB 11714 check of the organization code embedded at positions 9-17 (canonical text). */
 extern bool uscc_org_code_is_valid(const char *canonical18);
+
+/*
+ * Additions to the contract above (additive only).
+ */
+
+/*
+ * Parse a 17-character body (positions 1-17, no check character) with the same trimming,
+ * normalization and per-character rules as uscc_parse(); on success writes the canonical
+ * 17 characters + NUL into body_out (at least USCC_LEN bytes).  Never returns USCC_ERR_CHECK.
+ */
+extern UsccStatus uscc_parse_body(const char *str, size_t len, char *body_out, UsccError *err);
+
+/* GB 11714 check character ('0'-'9' or 'X') of an 8-character organization-code body, or '\0'. */
+extern char uscc_org_check_char(const char *body8);
+
+/*
+ * Is this USCC_PACKED_LEN-byte value one that uscc_parse() can produce?  (Every symbol value
+ * below 31, digits in positions 3-8, zero padding bits, matching check character.)
+ */
+extern bool uscc_packed_is_valid(const uint8_t *packed);
 
 #endif							/* USCC_CORE_H */
