@@ -2,6 +2,7 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS credit_audit CASCADE;
 CREATE EXTENSION credit_audit;
 RESET client_min_messages;
+SET datestyle = 'ISO, YMD';
 
 -- Ingestion from departments: normalizers, staging -> sanction / quarantine, re-delivery,
 -- later removal data, conflicts, and the loader role.
@@ -121,7 +122,7 @@ SELECT f.kind, f.uscc, f.program, f.grant_date::text, f.amount, f.status
 \copy credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on, removal_reason, source_ref) FROM 'test/data/ingest/market.csv' (FORMAT csv, HEADER)
 CREATE TEMP TABLE before_redelivery AS
 SELECT s.id, s.severity, s.listed_on, s.removed_on, s.removal_reason, s.recorded_at FROM credit_audit.sanction s;
--- 35 rows: the 14 good ones (and the 2 duplicates) unchanged, the 19 bad ones quarantined again
+-- 35 rows: the 14 good ones (2 of them duplicates) unchanged, the 21 bad ones quarantined again
 SELECT * FROM credit_audit.ingest_sanctions();
 SELECT pg_catalog.count(*) AS staging_left FROM credit_audit.sanction_staging;
 -- nothing changed, no new findings
@@ -176,7 +177,7 @@ SELECT q.reason, q.loaded_by FROM credit_audit.sanction_quarantine q
  WHERE q.loaded_by = 'ingest_loader' ORDER BY q.id;
 RESET ROLE;
 SELECT s.uscc, s.department, s.category FROM credit_audit.sanction s
- WHERE s.uscc = '91330108MA2GUN3F3F';
+ WHERE s.uscc::text = '91330108MA2GUN3F3F';
 
 REVOKE ALL ON credit_audit.sanction_quarantine FROM ingest_loader;
 REVOKE ALL ON credit_audit.sanction_staging FROM ingest_loader;
