@@ -291,7 +291,7 @@ BEGIN
         RETURN;
     END IF;
     UPDATE pg_temp.ca_ingest_batch SET reason = NULL, field = NULL WHERE reason OPERATOR(pg_catalog.=) '';
-    ANALYZE pg_temp.ca_ingest_batch;
+    ANALYZE pg_temp.ca_ingest_batch (reason, outcome, n_uscc, n_department, n_category, n_fact);
 
     -- 2. Rows of this batch sharing a natural key.  They agree when they differ at most in
     --    removal data and carry at most one distinct removal: then one row stands for the group
