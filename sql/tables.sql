@@ -60,6 +60,12 @@ COPY credit_audit.score_rule (category, severity, points, recovery_days) FROM st
 \.
 SELECT code, name FROM credit_audit.department ORDER BY code;
 SELECT category, severity, points, recovery_days FROM credit_audit.score_rule ORDER BY category, severity;
+-- also under session_replication_role = replica, the way a dump is restored (enabled ALWAYS)
+BEGIN;
+SET LOCAL session_replication_role = replica;
+INSERT INTO credit_audit.department (code, name) VALUES ('hrss', '人社');
+SELECT code, name FROM credit_audit.department WHERE code = 'hrss';
+ROLLBACK;
 -- the trigger exists for these two tables only
 SELECT tgrelid::regclass, tgname, tgenabled FROM pg_trigger
  WHERE tgfoid = 'credit_audit.config_upsert()'::regprocedure ORDER BY 1::text;
