@@ -3,8 +3,9 @@
  *	  Cached OIDs of the extension's schema, relations, types and severity enum values.
  *
  * Every module looks these up in its hot path (triggers run once per row), so they are resolved
- * once per backend and dropped whenever pg_namespace changes: dropping or re-creating the
- * extension removes or re-creates its schema, which sends a NAMESPACEOID invalidation.
+ * once per backend and dropped whenever pg_namespace changes, a cached relation is invalidated
+ * or any type changes (dropping or re-creating the extension does all of these; it does not
+ * always drop the schema, which then keeps its OID).
  */
 #include "credit_audit.h"
 
@@ -59,12 +60,35 @@ ca_reset_cache(Datum arg, int cacheid, uint32 hashvalue)
 	memset(ca_cached_severity, 0, sizeof(ca_cached_severity));
 }
 
+/*
+ * DROP EXTENSION does not drop the schema when CREATE EXTENSION found or made it outside the
+ * extension (the schema is not a member), so a re-created extension keeps the schema's OID:
+ * also forget everything when one of the cached relations or any type goes away or changes.
+ */
+static void
+ca_reset_cache_rel(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid))
+	{
+		ca_reset_cache(arg, 0, 0);
+		return;
+	}
+	for (int i = 0; i < CA_REL__COUNT; i++)
+		if (ca_cached_rel[i] == relid)
+		{
+			ca_reset_cache(arg, 0, 0);
+			return;
+		}
+}
+
 Oid
 ca_schema_oid(void)
 {
 	if (!ca_callback_registered)
 	{
 		CacheRegisterSyscacheCallback(NAMESPACEOID, ca_reset_cache, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, ca_reset_cache, (Datum) 0);
+		CacheRegisterRelcacheCallback(ca_reset_cache_rel, (Datum) 0);
 		ca_callback_registered = true;
 	}
 	if (!OidIsValid(ca_cached_schema))
