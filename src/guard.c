@@ -958,10 +958,6 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 	Datum		d;
 	MemoryContextCallback *cb;
 	Oid			eqop;
-	static const CaRelId lock_rels[] = {
-		CA_REL_ENTERPRISE_PKEY, CA_REL_SANCTION, CA_REL_SANCTION_USCC_IDX, CA_REL_CREDIT_EVENT,
-		CA_REL_CREDIT_EVENT_USCC_IDX, CA_REL_SCORE_RULE, CA_REL_PROGRAM, CA_REL_FINDING,
-	};
 
 	if (!ca_xact_callbacks_registered)
 	{
@@ -1060,12 +1056,12 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		}
 
 		/*
-		 * Locks as usual (until the end of the transaction); the relation references belong to
-		 * the top transaction resource owner, as the record reader's do.
+		 * Locks as usual (until the end of the transaction; RowShareLock is what SELECT ... FOR
+		 * KEY SHARE takes); the relation references belong to the top transaction resource
+		 * owner, as the record reader's do.
 		 */
 		LockRelationOid(ca_relation_oid(CA_REL_ENTERPRISE), RowShareLock);
-		for (int i = 0; i < (int) lengthof(lock_rels); i++)
-			LockRelationOid(ca_relation_oid(lock_rels[i]), AccessShareLock);
+		LockRelationOid(ca_relation_oid(CA_REL_ENTERPRISE_PKEY), AccessShareLock);
 
 		c->rowcxt = AllocSetContextCreate(cxt, "credit_audit guard row", ALLOCSET_DEFAULT_SIZES);
 		{
