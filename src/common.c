@@ -3,9 +3,9 @@
  *	  Cached OIDs of the extension's schema, relations, types and severity enum values.
  *
  * Every module looks these up in its hot path (triggers run once per row), so they are resolved
- * once per backend and dropped whenever pg_namespace changes, a cached relation is invalidated
- * or any type changes (dropping or re-creating the extension does all of these; it does not
- * always drop the schema, which then keeps its OID).
+ * once per backend and dropped whenever pg_namespace, pg_type or pg_enum changes or one of the
+ * cached relations gets a relcache invalidation (DROP EXTENSION drops the relations and types
+ * but keeps the schema it created, so a schema invalidation alone is not enough).
  */
 #include "credit_audit.h"
 
@@ -61,12 +61,12 @@ ca_reset_cache(Datum arg, int cacheid, uint32 hashvalue)
 }
 
 /*
- * DROP EXTENSION does not drop the schema when CREATE EXTENSION found or made it outside the
- * extension (the schema is not a member), so a re-created extension keeps the schema's OID:
- * also forget everything when one of the cached relations or any type goes away or changes.
+ * DROP EXTENSION keeps the schema it created (the extension depends on its schema, not the
+ * reverse), so a dropped and re-created extension sends no pg_namespace invalidation: watch
+ * the cached relations and the types too.
  */
 static void
-ca_reset_cache_rel(Datum arg, Oid relid)
+ca_reset_rel_cache(Datum arg, Oid relid)
 {
 	if (!OidIsValid(relid))
 	{
@@ -88,7 +88,8 @@ ca_schema_oid(void)
 	{
 		CacheRegisterSyscacheCallback(NAMESPACEOID, ca_reset_cache, (Datum) 0);
 		CacheRegisterSyscacheCallback(TYPEOID, ca_reset_cache, (Datum) 0);
-		CacheRegisterRelcacheCallback(ca_reset_cache_rel, (Datum) 0);
+		CacheRegisterSyscacheCallback(ENUMOID, ca_reset_cache, (Datum) 0);
+		CacheRegisterRelcacheCallback(ca_reset_rel_cache, (Datum) 0);
 		ca_callback_registered = true;
 	}
 	if (!OidIsValid(ca_cached_schema))
