@@ -1014,6 +1014,11 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 	c->cxt = cxt;
 	c->relid = relid;
 	c->dead = false;
+	/* closes what gets opened below, whenever the executor's context goes */
+	cb = palloc0(sizeof(MemoryContextCallback));
+	cb->func = ca_guard_cache_release;
+	cb->arg = c;
+	MemoryContextRegisterResetCallback(cxt, cb);
 
 	/* the entry: this table's, or its partitioned ancestor's */
 	gt = table_open(ca_relation_oid(CA_REL_GUARDED_TABLE), AccessShareLock);
@@ -1146,10 +1151,6 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 			elog(ERROR, "equality operator of enterprise_pkey is missing");
 		fmgr_info_cxt(get_opcode(eqop), &c->uscc_eq, cxt);
 	}
-	cb = palloc0(sizeof(MemoryContextCallback));
-	cb->func = ca_guard_cache_release;
-	cb->arg = c;
-	MemoryContextRegisterResetCallback(cxt, cb);
 	table_close(gt, AccessShareLock);
 	MemoryContextSwitchTo(old);
 	flinfo->fn_extra = c;
