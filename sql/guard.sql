@@ -161,6 +161,28 @@ INSERT INTO credit_audit.subsidy (uscc, program, applied_on, amount)
 VALUES ('91330000733796106P', 'rent', '2019-06-01', 1000);
 SELECT uscc, program, applied_on, amount FROM credit_audit.subsidy;
 
+-- refusals inside subtransactions; the transaction goes on, COPY is checked too
+BEGIN;
+DO $$
+BEGIN
+    INSERT INTO dept.grants VALUES (60, '91330000733796106P', 'rent', '2030-01-01', 1);
+EXCEPTION WHEN check_violation THEN
+    RAISE NOTICE 'refused in a subtransaction';
+END
+$$;
+SAVEPOINT s1;
+INSERT INTO dept.grants VALUES (61, '91330000733796106P', 'rent', '2030-01-01', 1);
+ROLLBACK TO SAVEPOINT s1;
+INSERT INTO dept.grants VALUES (62, '91330000733796106P', 'rent', '2019-01-01', 1);
+COPY dept.grants (id, uscc, program, paid_on, amount) FROM STDIN;
+63	9144030071526726XG	rent	2018-12-31	1
+\.
+COMMIT;
+COPY dept.grants (id, uscc, program, paid_on, amount) FROM STDIN;
+64	91330000733796106P	rent	2030-01-01	1
+\.
+SELECT id FROM dept.grants WHERE id BETWEEN 60 AND 69 ORDER BY id;
+
 -- record mode: the row goes in, findings are written (paid_while_listed per listing, low_score)
 SELECT credit_audit.guard('dept.grants', 'uscc', 'paid_on', 'amount', program_column => 'program',
                           mode => 'record');
