@@ -94,7 +94,6 @@ typedef struct CaAuditSanction
 typedef struct CaEntEntry
 {
 	Uscc		key;
-	uint32		hash;
 	char		status;
 	uint32		first;			/* index of the enterprise's first sanction in the array */
 	uint32		count;
@@ -112,8 +111,6 @@ ca_uscc_hash(const Uscc *u)
 #define SH_KEY key
 #define SH_HASH_KEY(tb, k) ca_uscc_hash(&(k))
 #define SH_EQUAL(tb, a, b) (memcmp((a).bytes, (b).bytes, USCC_PACKED_LEN) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
 #define SH_SCOPE static inline
 #define SH_DECLARE
 #define SH_DEFINE
@@ -124,7 +121,7 @@ typedef struct CaSanctionSet
 	MemoryContext cxt;
 	int			n;
 	int			cap;
-	CaAuditSanction *items;		/* sorted by uscc once built */
+	CaAuditSanction *items;		/* grouped by enterprise once built */
 	caent_hash *byent;
 	int			ndepts;
 	const char *depts[64];		/* interned department codes (a handful in practice) */
@@ -177,39 +174,48 @@ ca_set_add(CaSanctionSet *set, const Uscc *u, int64 id, DateADT fact_date, DateA
 	s->department = ca_set_intern(set, dept);
 }
 
-static int
-ca_sanction_cmp(const void *a, const void *b)
-{
-	const CaAuditSanction *x = a;
-	const CaAuditSanction *y = b;
-	int			c = ca_uscc_cmp(&x->uscc, &y->uscc);
-
-	if (c != 0)
-		return c;
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Sort by enterprise and hash the groups. Returns the number of enterprises. */
+/*
+ * Group the sanctions by enterprise (a counting sort through the hash: linear, no comparisons)
+ * and hash the groups.  Returns the number of enterprises.
+ */
 static int
 ca_set_build(CaSanctionSet *set)
 {
 	int			nent = 0;
+	uint32		pos = 0;
+	caent_iterator it;
+	CaEntEntry *e;
+	CaAuditSanction *grouped;
 
-	qsort(set->items, set->n, sizeof(CaAuditSanction), ca_sanction_cmp);
-	set->byent = caent_create(set->cxt, Max(set->n, 16), NULL);
+	set->byent = caent_create(set->cxt, Max(set->n / 2, 16), NULL);
 	for (int i = 0; i < set->n; i++)
 	{
 		bool		found;
-		CaEntEntry *e = caent_insert(set->byent, set->items[i].uscc, &found);
 
+		e = caent_insert(set->byent, set->items[i].uscc, &found);
 		if (!found)
 		{
-			e->first = i;
 			e->count = 0;
 			nent++;
 		}
 		e->count++;
 	}
+	caent_start_iterate(set->byent, &it);
+	while ((e = caent_iterate(set->byent, &it)) != NULL)
+	{
+		e->first = pos;
+		pos += e->count;
+		e->count = 0;
+	}
+	grouped = MemoryContextAllocHuge(set->cxt, sizeof(CaAuditSanction) * Max(set->n, 1));
+	for (int i = 0; i < set->n; i++)
+	{
+		e = caent_lookup(set->byent, set->items[i].uscc);
+		grouped[e->first + e->count++] = set->items[i];
+	}
+	pfree(set->items);
+	set->items = grouped;
+	set->cap = Max(set->n, 1);
 	return nent;
 }
 
@@ -318,13 +324,19 @@ typedef struct CaLeaf
 	AttrNumber	program_att;	/* 0 if the program is fixed */
 	AttrNumber *key_atts;
 	AttrNumber	maxatt;
+	Oid			date_typid;		/* column types, in this heap */
+	Oid			amount_typid;
+	Oid			program_typid;
+	Oid			key_typid;		/* of the first key column */
 } CaLeaf;
 
 typedef struct CaGuarded
 {
 	Oid			relid;
 	char	   *source_table;
+	Datum		source_table_text;
 	char	   *program;		/* fixed program, or NULL */
+	Datum		program_text;	/* the same as a text datum, or 0 */
 	int			nkeys;
 	int			nleaves;
 	CaLeaf	   *leaves;
@@ -418,6 +430,8 @@ ca_context_load(CaAuditContext *ac, bool with_programs)
 		deconstruct_array(keys, INT2OID, sizeof(int16), true, TYPALIGN_SHORT,
 						  &keyatts, NULL, &g->nkeys);
 		g->source_table = ca_source_table_name(g->relid);
+		g->source_table_text = CStringGetTextDatum(g->source_table);
+		g->program_text = g->program ? CStringGetTextDatum(g->program) : (Datum) 0;
 
 		if (relkind == RELKIND_PARTITIONED_TABLE)
 			leaves = find_all_inheritors(g->relid, AccessShareLock, NULL);
@@ -444,6 +458,10 @@ ca_context_load(CaAuditContext *ac, bool with_programs)
 				l->key_atts[k] = ca_leaf_attnum(g->relid, leaf, DatumGetInt16(keyatts[k]));
 				l->maxatt = Max(l->maxatt, l->key_atts[k]);
 			}
+			l->date_typid = get_atttype(leaf, l->date_att);
+			l->amount_typid = get_atttype(leaf, l->amount_att);
+			l->program_typid = l->program_att ? get_atttype(leaf, l->program_att) : InvalidOid;
+			l->key_typid = g->nkeys > 0 ? get_atttype(leaf, l->key_atts[0]) : InvalidOid;
 		}
 		ac->nguarded++;
 	}
@@ -487,18 +505,26 @@ ca_program_department(const CaAuditContext *ac, const char *program)
 /* ---- the scan ---- */
 
 /* One finding candidate handed to the sink. Strings live in the per-row scratch context. */
+/*
+ * One finding candidate handed to the sink.  Text values are text datums (varlena), ready for
+ * a result tuple without copies: the table name and kind are built once per sweep, a text or
+ * integer key and a text program come straight from the row (or a buffer on the stack).
+ */
 typedef struct CaAuditRow
 {
-	const char *source_table;
-	const char *source_key;
+	const CaGuarded *g;
+	Datum		source_key;		/* text */
 	const Uscc *uscc;
-	const char *program;
-	const char *paying_department;
+	Datum		program;		/* text, or 0 for NULL */
 	DateADT		grant_date;
 	Datum		amount;			/* numeric */
 	const CaAuditSanction *sanction;
-	const char *kind;
+	int			kind;			/* CA_KIND_* index */
 } CaAuditRow;
+
+#define CA_KIND_PWL 0
+#define CA_KIND_RETRO 1
+static const char *const ca_kind_names[2] = {CA_KIND_PAID_WHILE_LISTED, CA_KIND_RETROACTIVE};
 
 typedef void (*CaAuditSink) (const CaAuditRow *row, void *arg);
 
@@ -581,20 +607,72 @@ ca_value_uscc(Datum d, bool isnull, Oid typid, Oid uscc_type, Uscc *out)
 	}
 }
 
+/* Buffer for an integer key as text: varlena header + up to 20 digits and a sign. */
+typedef union CaKeyBuf
+{
+	struct varlena hdr;
+	char		data[VARHDRSZ + MAXINT8LEN + 1];
+} CaKeyBuf;
+
+/*
+ * The row's key as a text datum, the same text as ca_source_key() gives: integer keys are
+ * formatted into buf, a text key is the column's own datum, anything else goes through the
+ * output functions (in the row context).
+ */
+static Datum
+ca_row_key(const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot, CaKeyBuf *buf)
+{
+	if (g->nkeys == 1)
+	{
+		int			k = l->key_atts[0] - 1;
+		Datum		d = slot->tts_values[k];
+		int			len = -1;
+
+		if (slot->tts_isnull[k])
+			return CStringGetTextDatum("");
+		switch (l->key_typid)
+		{
+			case INT8OID:
+				len = pg_lltoa(DatumGetInt64(d), VARDATA(&buf->hdr));
+				break;
+			case INT4OID:
+				len = pg_ltoa(DatumGetInt32(d), VARDATA(&buf->hdr));
+				break;
+			case INT2OID:
+				len = pg_itoa(DatumGetInt16(d), VARDATA(&buf->hdr));
+				break;
+			case TEXTOID:
+			case VARCHAROID:
+				return PointerGetDatum(pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d)));
+			default:
+				break;
+		}
+		if (len >= 0)
+		{
+			SET_VARSIZE(&buf->hdr, VARHDRSZ + len);
+			return PointerGetDatum(&buf->hdr);
+		}
+	}
+	if (g->nkeys == 0)
+		return DirectFunctionCall1(textin, DirectFunctionCall1(tidout,
+															   PointerGetDatum(&slot->tts_tid)));
+	return CStringGetTextDatum(ca_source_key(slot, g->nkeys, l->key_atts));
+}
+
 /* Judge one row of a listed enterprise against its sanctions and emit the findings. */
 static void
 ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot,
 			const CaEntEntry *ent, const Uscc *u)
 {
-	TupleDesc	desc = slot->tts_tupleDescriptor;
 	DateADT		d;
 	const CaAuditSanction *first = &sc->set->items[ent->first];
 	bool		any = false;
 	MemoryContext old;
 	CaAuditRow	row;
+	CaKeyBuf	keybuf;
 
 	if (!ca_value_date(slot->tts_values[l->date_att - 1], slot->tts_isnull[l->date_att - 1],
-					   TupleDescAttr(desc, l->date_att - 1)->atttypid, &d))
+					   l->date_typid, &d))
 		return;
 	for (uint32 i = 0; i < ent->count && !any; i++)
 	{
@@ -607,34 +685,28 @@ ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slo
 		return;
 
 	old = MemoryContextSwitchTo(sc->rowcxt);
-	row.source_table = g->source_table;
+	row.g = g;
 	row.uscc = u;
 	row.grant_date = d;
-	if (g->nkeys > 0)
-		row.source_key = ca_source_key(slot, g->nkeys, l->key_atts);
+	row.source_key = ca_row_key(g, l, slot, &keybuf);
+	if (l->program_att == InvalidAttrNumber)
+		row.program = g->program_text;
+	else if (slot->tts_isnull[l->program_att - 1])
+		row.program = (Datum) 0;
+	else if (l->program_typid == TEXTOID || l->program_typid == VARCHAROID)
+		row.program = PointerGetDatum(pg_detoast_datum_packed((struct varlena *)
+															  DatumGetPointer(slot->tts_values[l->program_att - 1])));
 	else
-		row.source_key = DatumGetCString(DirectFunctionCall1(tidout,
-															 PointerGetDatum(&slot->tts_tid)));
-	if (l->program_att != InvalidAttrNumber)
 	{
-		if (slot->tts_isnull[l->program_att - 1])
-			row.program = NULL;
-		else
-		{
-			Oid			typoutput;
-			bool		typisvarlena;
+		Oid			typoutput;
+		bool		typisvarlena;
 
-			getTypeOutputInfo(TupleDescAttr(desc, l->program_att - 1)->atttypid,
-							  &typoutput, &typisvarlena);
-			row.program = OidOutputFunctionCall(typoutput, slot->tts_values[l->program_att - 1]);
-		}
+		getTypeOutputInfo(l->program_typid, &typoutput, &typisvarlena);
+		row.program = CStringGetTextDatum(OidOutputFunctionCall(typoutput,
+																slot->tts_values[l->program_att - 1]));
 	}
-	else
-		row.program = g->program;
-	row.paying_department = ca_program_department(sc->ac, row.program);
 	row.amount = ca_value_numeric(slot->tts_values[l->amount_att - 1],
-								  slot->tts_isnull[l->amount_att - 1],
-								  TupleDescAttr(desc, l->amount_att - 1)->atttypid);
+								  slot->tts_isnull[l->amount_att - 1], l->amount_typid);
 
 	for (uint32 i = 0; i < ent->count; i++)
 	{
@@ -643,9 +715,9 @@ ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slo
 		if (d >= s->removed_on)
 			continue;
 		if (s->listed_on <= d)
-			row.kind = CA_KIND_PAID_WHILE_LISTED;
+			row.kind = CA_KIND_PWL;
 		else if (sc->with_retroactive && s->fact_date <= d)
-			row.kind = CA_KIND_RETROACTIVE;
+			row.kind = CA_KIND_RETRO;
 		else
 			continue;
 		row.sanction = s;
@@ -714,7 +786,7 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 			CaEntEntry *ent;
 
 			if (i > 0 && ca_uscc_cmp(&s->uscc, &sc->set->items[i - 1].uscc) == 0)
-				continue;		/* items are sorted: one probe per enterprise */
+				continue;		/* items are grouped: one probe per enterprise */
 			ent = caent_lookup(sc->set->byent, s->uscc);
 			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, UsccPGetDatum(&s->uscc));
 			index_rescan(iscan, &skey, 1, NULL, 0);
@@ -739,7 +811,8 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 			CaEntEntry *ent;
 
 			CHECK_FOR_INTERRUPTS();
-			slot_getsomeattrs(slot, l->maxatt);
+			/* deform only up to the uscc column; the rest only for listed enterprises */
+			slot_getsomeattrs(slot, l->uscc_att);
 			if (slot->tts_isnull[l->uscc_att - 1])
 				continue;
 			if (direct)
@@ -759,7 +832,10 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 			}
 			ent = caent_lookup(sc->set->byent, u);
 			if (ent != NULL)
+			{
+				slot_getsomeattrs(slot, l->maxatt);
 				ca_scan_row(sc, g, l, slot, ent, &u);
+			}
 		}
 		table_endscan(scan);
 	}
@@ -784,30 +860,37 @@ ca_scan_all(CaScan *sc)
 
 /* ---- sinks ---- */
 
+typedef struct CaFindingSink
+{
+	const CaAuditContext *ac;
+	int64		added;
+} CaFindingSink;
+
 static void
 ca_sink_finding(const CaAuditRow *row, void *arg)
 {
+	CaFindingSink *fs = arg;
 	CaFinding	f;
-	int64	   *added = arg;
 
-	f.kind = row->kind;
-	f.source_table = row->source_table;
-	f.source_key = row->source_key;
+	f.kind = ca_kind_names[row->kind];
+	f.source_table = row->g->source_table;
+	f.source_key = TextDatumGetCString(row->source_key);
 	f.uscc = row->uscc;
-	f.program = row->program;
+	f.program = row->program != (Datum) 0 ? TextDatumGetCString(row->program) : NULL;
 	f.grant_date = row->grant_date;
 	f.amount = row->amount;
 	f.sanction_id = row->sanction->id;
 	f.sanction_department = row->sanction->department;
-	f.paying_department = row->paying_department;
+	f.paying_department = ca_program_department(fs->ac, f.program);
 	if (ca_finding_add(&f) != 0)
-		(*added)++;
+		fs->added++;
 }
 
 typedef struct CaTupleSink
 {
 	Tuplestorestate *store;
 	TupleDesc	desc;
+	Datum		kind_text[2];
 } CaTupleSink;
 
 static void
@@ -817,20 +900,15 @@ ca_sink_tuple(const CaAuditRow *row, void *arg)
 	Datum		values[8];
 	bool		nulls[8] = {false};
 
-	values[0] = CStringGetTextDatum(row->source_table);
-	values[1] = CStringGetTextDatum(row->source_key);
+	values[0] = row->g->source_table_text;
+	values[1] = row->source_key;
 	values[2] = UsccPGetDatum(row->uscc);
-	if (row->program != NULL)
-		values[3] = CStringGetTextDatum(row->program);
-	else
-	{
-		values[3] = (Datum) 0;
-		nulls[3] = true;
-	}
+	values[3] = row->program;
+	nulls[3] = (row->program == (Datum) 0);
 	values[4] = DateADTGetDatum(row->grant_date);
 	values[5] = row->amount;
 	values[6] = Int64GetDatum(row->sanction->id);
-	values[7] = CStringGetTextDatum(row->kind);
+	values[7] = ts->kind_text[row->kind];
 	tuplestore_putvalues(ts->store, ts->desc, values, nulls);
 }
 
@@ -853,8 +931,13 @@ ca_sweep_check_access(const CaAuditContext *ac)
 	}
 }
 
-static void
-ca_sweep(CaBasis basis, CaAuditSink sink, void *arg)
+/*
+ * The sweep: every non-revoked sanction against every guarded table, under the query's
+ * snapshot.  With ts, rows go to its tuplestore (audit()); without, they become findings and
+ * the number added is returned (refresh_findings()).
+ */
+static int64
+ca_sweep(CaBasis basis, CaTupleSink *ts)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit sweep",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -862,10 +945,11 @@ ca_sweep(CaBasis basis, CaAuditSink sink, void *arg)
 	CaAuditContext ac = {0};
 	CaSanctionSet *set;
 	CaScan		sc = {0};
+	CaFindingSink fs = {0};
 	Snapshot	snapshot = RegisterSnapshot(GetActiveSnapshot());
 
 	ac.cxt = cxt;
-	ca_context_load(&ac, sink == ca_sink_finding);
+	ca_context_load(&ac, ts == NULL);
 	ca_sweep_check_access(&ac);
 	set = ca_set_create(cxt);
 	ca_set_load_all(set, snapshot);
@@ -876,13 +960,25 @@ ca_sweep(CaBasis basis, CaAuditSink sink, void *arg)
 	sc.with_retroactive = (basis == CA_BASIS_FACT);
 	sc.allow_probe = false;
 	sc.nent = ca_set_build(set);
-	sc.sink = sink;
-	sc.arg = arg;
+	if (ts != NULL)
+	{
+		ts->kind_text[CA_KIND_PWL] = CStringGetTextDatum(ca_kind_names[CA_KIND_PWL]);
+		ts->kind_text[CA_KIND_RETRO] = CStringGetTextDatum(ca_kind_names[CA_KIND_RETRO]);
+		sc.sink = ca_sink_tuple;
+		sc.arg = ts;
+	}
+	else
+	{
+		fs.ac = &ac;
+		sc.sink = ca_sink_finding;
+		sc.arg = &fs;
+	}
 	ca_scan_all(&sc);
 
 	UnregisterSnapshot(snapshot);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
+	return fs.added;
 }
 
 Datum
@@ -912,7 +1008,7 @@ ca_audit(PG_FUNCTION_ARGS)
 									 false, work_mem);
 	MemoryContextSwitchTo(old);
 
-	ca_sweep(basis, ca_sink_tuple, &ts);
+	ca_sweep(basis, &ts);
 
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = ts.store;
@@ -923,10 +1019,7 @@ ca_audit(PG_FUNCTION_ARGS)
 Datum
 ca_refresh_findings(PG_FUNCTION_ARGS)
 {
-	int64		added = 0;
-
-	ca_sweep(CA_BASIS_FACT, ca_sink_finding, &added);
-	PG_RETURN_INT64(added);
+	PG_RETURN_INT64(ca_sweep(CA_BASIS_FACT, NULL));
 }
 
 /* ---- the sanction trigger ---- */
@@ -1112,7 +1205,7 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 		CaAuditContext ac = {0};
 		CaScan		sc = {0};
 		Snapshot	snapshot;
-		int64		added = 0;
+		CaFindingSink fs = {0};
 
 		GetUserIdAndSecContext(&save_userid, &save_sec);
 		SetUserIdAndSecContext(ca_extension_owner(),
@@ -1137,8 +1230,9 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 			sc.with_retroactive = true;
 			sc.allow_probe = true;
 			sc.nent = ca_set_build(set);
+			fs.ac = &ac;
 			sc.sink = ca_sink_finding;
-			sc.arg = &added;
+			sc.arg = &fs;
 			ca_scan_all(&sc);
 			UnregisterSnapshot(snapshot);
 		}
