@@ -42,6 +42,7 @@
 #include "credit_audit.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/skey.h"
@@ -77,6 +78,12 @@ PG_FUNCTION_INFO_V1(ca_audit);
 PG_FUNCTION_INFO_V1(ca_refresh_findings);
 
 #define CA_KIND_RETROACTIVE "retroactive"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CA_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define CA_PREFETCH(p) ((void) 0)
+#endif
 #define CA_KIND_PAID_WHILE_LISTED "paid_while_listed"
 
 /* ---- sanctions in memory, grouped by enterprise ---- */
@@ -97,6 +104,8 @@ typedef struct CaEntEntry
 	char		status;
 	uint32		first;			/* index of the enterprise's first sanction in the array */
 	uint32		count;
+	DateADT		lo;				/* no finding for a date before lo ... */
+	DateADT		hi;				/* ... or from hi on: rejects most rows without the array */
 } CaEntEntry;
 
 static inline uint32
@@ -179,7 +188,7 @@ ca_set_add(CaSanctionSet *set, const Uscc *u, int64 id, DateADT fact_date, DateA
  * and hash the groups.  Returns the number of enterprises.
  */
 static int
-ca_set_build(CaSanctionSet *set)
+ca_set_build(CaSanctionSet *set, bool with_retroactive)
 {
 	int			nent = 0;
 	uint32		pos = 0;
@@ -196,9 +205,13 @@ ca_set_build(CaSanctionSet *set)
 		if (!found)
 		{
 			e->count = 0;
+			e->lo = DATEVAL_NOEND;
+			e->hi = DATEVAL_NOBEGIN;
 			nent++;
 		}
 		e->count++;
+		e->lo = Min(e->lo, with_retroactive ? set->items[i].fact_date : set->items[i].listed_on);
+		e->hi = Max(e->hi, set->items[i].removed_on);
 	}
 	caent_start_iterate(set->byent, &it);
 	while ((e = caent_iterate(set->byent, &it)) != NULL)
@@ -662,18 +675,14 @@ ca_row_key(const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot, CaKeyBuf *
 /* Judge one row of a listed enterprise against its sanctions and emit the findings. */
 static void
 ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot,
-			const CaEntEntry *ent, const Uscc *u)
+			const CaEntEntry *ent, const Uscc *u, DateADT d)
 {
-	DateADT		d;
 	const CaAuditSanction *first = &sc->set->items[ent->first];
 	bool		any = false;
 	MemoryContext old;
 	CaAuditRow	row;
 	CaKeyBuf	keybuf;
 
-	if (!ca_value_date(slot->tts_values[l->date_att - 1], slot->tts_isnull[l->date_att - 1],
-					   l->date_typid, &d))
-		return;
 	for (uint32 i = 0; i < ent->count && !any; i++)
 	{
 		const CaAuditSanction *s = &first[i];
@@ -759,6 +768,92 @@ ca_uscc_index(Relation rel, AttrNumber att, Oid uscc_type, RegProcedure *eqproc)
 	return NULL;
 }
 
+/*
+ * Page-at-a-time lookups.  With 150k enterprises the hash table and the sanction array are
+ * larger than the CPU caches, and a lookup per row waits for memory twice (the bucket, then the
+ * enterprise's sanctions).  When the heap scan moves to a new page, every visible tuple's code
+ * is read straight from the page (the scan holds the pin; visible tuples do not change), its
+ * bucket prefetched, then all of them looked up and their sanctions prefetched; the row loop
+ * then finds its entry ready.  Uses heapam's page-mode scan state (rs_vistuples), so only for
+ * heap tables in page mode; any other scan takes the row-by-row path.
+ */
+typedef struct CaPagePrefetch
+{
+	BlockNumber block;
+	int			n;
+	Uscc		keys[MaxHeapTuplesPerPage];
+	uint32		hashes[MaxHeapTuplesPerPage];
+	bool		present[MaxHeapTuplesPerPage];
+	CaEntEntry *ents[MaxHeapTuplesPerPage];
+} CaPagePrefetch;
+
+#if PG_VERSION_NUM < 180000
+static void
+ca_page_prepare(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc desc,
+				const CaLeaf *l)
+{
+	Page		page = BufferGetPage(hscan->rs_cbuf);
+	caent_hash *tb = sc->set->byent;
+
+	pf->block = hscan->rs_cblock;
+	pf->n = hscan->rs_ntuples;
+	for (int i = 0; i < pf->n; i++)
+	{
+		ItemId		lp = PageGetItemId(page, hscan->rs_vistuples[i]);
+		HeapTupleData tup;
+		bool		isnull;
+		Datum		d;
+
+		tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+		tup.t_len = ItemIdGetLength(lp);
+		d = heap_getattr(&tup, l->uscc_att, desc, &isnull);
+		pf->present[i] = !isnull;
+		if (isnull)
+			continue;
+		memcpy(pf->keys[i].bytes, DatumGetPointer(d), USCC_PACKED_LEN);
+		pf->hashes[i] = ca_uscc_hash(&pf->keys[i]);
+		CA_PREFETCH(&tb->data[pf->hashes[i] & tb->sizemask]);
+	}
+	for (int i = 0; i < pf->n; i++)
+	{
+		CaEntEntry *e = NULL;
+
+		if (pf->present[i])
+		{
+			e = caent_lookup_hash(tb, pf->keys[i], pf->hashes[i]);
+			if (e != NULL)
+				CA_PREFETCH(&sc->set->items[e->first]);
+		}
+		pf->ents[i] = e;
+	}
+}
+#endif
+
+/*
+ * The entry of the slot's enterprise (NULL: not listed) through the page's lookups; false if
+ * the scan is not where the page state can answer (then the caller looks up itself).
+ */
+static bool
+ca_page_lookup(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc desc,
+			   const CaLeaf *l, TupleTableSlot *slot, CaEntEntry **ent)
+{
+#if PG_VERSION_NUM < 180000
+	int			i;
+
+	if (hscan->rs_cblock != pf->block)
+		ca_page_prepare(sc, pf, hscan, desc, l);
+	i = hscan->rs_cindex;
+	if (i < 0 || i >= pf->n ||
+		ItemPointerGetBlockNumber(&slot->tts_tid) != pf->block ||
+		ItemPointerGetOffsetNumber(&slot->tts_tid) != hscan->rs_vistuples[i])
+		return false;
+	*ent = pf->ents[i];
+	return true;
+#else
+	return false;
+#endif
+}
+
 static void
 ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 {
@@ -792,9 +887,14 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 			index_rescan(iscan, &skey, 1, NULL, 0);
 			while (index_getnext_slot(iscan, ForwardScanDirection, slot))
 			{
+				DateADT		d;
+
 				CHECK_FOR_INTERRUPTS();
 				slot_getsomeattrs(slot, l->maxatt);
-				ca_scan_row(sc, g, l, slot, ent, &s->uscc);
+				if (ca_value_date(slot->tts_values[l->date_att - 1],
+								  slot->tts_isnull[l->date_att - 1], l->date_typid, &d) &&
+					d >= ent->lo && d < ent->hi)
+					ca_scan_row(sc, g, l, slot, ent, &s->uscc, d);
 			}
 		}
 		index_endscan(iscan);
@@ -804,39 +904,69 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 	{
 		TableScanDesc scan = table_beginscan(rel, sc->snapshot, 0, NULL);
 		bool		direct = (uscc_typid == uscc_type);
+		AttrNumber	date_deform = Max(l->uscc_att, l->date_att);
+		CaPagePrefetch *pf = NULL;
+
+#if PG_VERSION_NUM < 180000
+		/* heap in page-at-a-time mode: look up a whole page's enterprises up front */
+		if (direct && rel->rd_tableam == GetHeapamTableAmRoutine() &&
+			(scan->rs_flags & SO_ALLOW_PAGEMODE) != 0)
+		{
+			pf = palloc(sizeof(CaPagePrefetch));
+			pf->block = InvalidBlockNumber;
+		}
+#endif
 
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
 			Uscc		u;
 			CaEntEntry *ent;
+			DateADT		d;
 
 			CHECK_FOR_INTERRUPTS();
-			/* deform only up to the uscc column; the rest only for listed enterprises */
-			slot_getsomeattrs(slot, l->uscc_att);
-			if (slot->tts_isnull[l->uscc_att - 1])
-				continue;
-			if (direct)
-				memcpy(u.bytes, DatumGetPointer(slot->tts_values[l->uscc_att - 1]),
-					   USCC_PACKED_LEN);
+			if (pf != NULL && ca_page_lookup(sc, pf, (HeapScanDesc) scan, desc, l, slot, &ent))
+			{
+				if (ent == NULL)
+					continue;
+				u = ent->key;
+			}
 			else
 			{
-				bool		ok;
-				MemoryContext old = MemoryContextSwitchTo(sc->rowcxt);
+				/* deform only up to the uscc column; the rest only for listed enterprises */
+				slot_getsomeattrs(slot, l->uscc_att);
+				if (slot->tts_isnull[l->uscc_att - 1])
+					continue;
+				if (direct)
+					memcpy(u.bytes, DatumGetPointer(slot->tts_values[l->uscc_att - 1]),
+						   USCC_PACKED_LEN);
+				else
+				{
+					bool		ok;
+					MemoryContext old = MemoryContextSwitchTo(sc->rowcxt);
 
-				ok = ca_value_uscc(slot->tts_values[l->uscc_att - 1], false, uscc_typid,
-								   uscc_type, &u);
-				MemoryContextSwitchTo(old);
-				MemoryContextReset(sc->rowcxt);
-				if (!ok)
+					ok = ca_value_uscc(slot->tts_values[l->uscc_att - 1], false, uscc_typid,
+									   uscc_type, &u);
+					MemoryContextSwitchTo(old);
+					MemoryContextReset(sc->rowcxt);
+					if (!ok)
+						continue;
+				}
+				ent = caent_lookup(sc->set->byent, u);
+				if (ent == NULL)
 					continue;
 			}
-			ent = caent_lookup(sc->set->byent, u);
-			if (ent != NULL)
-			{
-				slot_getsomeattrs(slot, l->maxatt);
-				ca_scan_row(sc, g, l, slot, ent, &u);
-			}
+
+			/* the date, then the enterprise's summary, before touching its sanctions */
+			slot_getsomeattrs(slot, date_deform);
+			if (!ca_value_date(slot->tts_values[l->date_att - 1],
+							   slot->tts_isnull[l->date_att - 1], l->date_typid, &d) ||
+				d < ent->lo || d >= ent->hi)
+				continue;
+			slot_getsomeattrs(slot, l->maxatt);
+			ca_scan_row(sc, g, l, slot, ent, &u, d);
 		}
+		if (pf != NULL)
+			pfree(pf);
 		table_endscan(scan);
 	}
 	ExecDropSingleTupleTableSlot(slot);
@@ -959,7 +1089,7 @@ ca_sweep(CaBasis basis, CaTupleSink *ts)
 	sc.snapshot = snapshot;
 	sc.with_retroactive = (basis == CA_BASIS_FACT);
 	sc.allow_probe = false;
-	sc.nent = ca_set_build(set);
+	sc.nent = ca_set_build(set, sc.with_retroactive);
 	if (ts != NULL)
 	{
 		ts->kind_text[CA_KIND_PWL] = CStringGetTextDatum(ca_kind_names[CA_KIND_PWL]);
@@ -1229,7 +1359,7 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 			sc.snapshot = snapshot;
 			sc.with_retroactive = true;
 			sc.allow_probe = true;
-			sc.nent = ca_set_build(set);
+			sc.nent = ca_set_build(set, true);
 			fs.ac = &ac;
 			sc.sink = ca_sink_finding;
 			sc.arg = &fs;
