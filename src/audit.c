@@ -645,6 +645,7 @@ ca_row_key(const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot, CaKeyBuf *
 			return CStringGetTextDatum("");
 		switch (l->key_typid)
 		{
+#if PG_VERSION_NUM >= 140000
 			case INT8OID:
 				len = pg_lltoa(DatumGetInt64(d), VARDATA(&buf->hdr));
 				break;
@@ -654,6 +655,20 @@ ca_row_key(const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot, CaKeyBuf *
 			case INT2OID:
 				len = pg_itoa(DatumGetInt16(d), VARDATA(&buf->hdr));
 				break;
+#else							/* these returned void before 14 */
+			case INT8OID:
+				pg_lltoa(DatumGetInt64(d), VARDATA(&buf->hdr));
+				len = strlen(VARDATA(&buf->hdr));
+				break;
+			case INT4OID:
+				pg_ltoa(DatumGetInt32(d), VARDATA(&buf->hdr));
+				len = strlen(VARDATA(&buf->hdr));
+				break;
+			case INT2OID:
+				pg_itoa(DatumGetInt16(d), VARDATA(&buf->hdr));
+				len = strlen(VARDATA(&buf->hdr));
+				break;
+#endif
 			case TEXTOID:
 			case VARCHAROID:
 				return PointerGetDatum(pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d)));
