@@ -59,7 +59,7 @@ CREATE FUNCTION credit_audit.uscc_suggestion(text) RETURNS text
     AS 'MODULE_PATHNAME', 'ca_uscc_suggestion'
     LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION credit_audit.uscc_suggestion(text) IS
-  'the one valid code reachable from an invalid one by a look-alike substitution (O→0, I→1, Z→2, S→5, …); NULL if none or several';
+  'the valid code an invalid one becomes when its impossible characters are read as their look-alikes (O→0, I→1, Z→2, S→5, V→U; D/Q/L/G/T/B in the division digits); NULL if none';
 
 -- ---- staging and quarantine ----
 
@@ -291,7 +291,7 @@ BEGIN
         RETURN;
     END IF;
     UPDATE pg_temp.ca_ingest_batch SET reason = NULL, field = NULL WHERE reason OPERATOR(pg_catalog.=) '';
-    ANALYZE pg_temp.ca_ingest_batch;
+    ANALYZE pg_temp.ca_ingest_batch (reason, outcome, n_uscc, n_department, n_category, n_fact);
 
     -- 2. Rows of this batch sharing a natural key.  They agree when they differ at most in
     --    removal data and carry at most one distinct removal: then one row stands for the group
@@ -422,7 +422,8 @@ BEGIN
     SELECT b.n_uscc, b.n_department, b.n_category, b.n_severity, b.n_fact, b.n_listed,
            b.n_removed, b.n_removal, b.n_source
       FROM pg_temp.ca_ingest_batch b
-     WHERE b.reason IS NULL AND b.outcome IS NULL;
+     WHERE b.reason IS NULL AND b.outcome IS NULL
+     ORDER BY b.rid;
     GET DIAGNOSTICS n_inserted = ROW_COUNT;
 
     -- 6. Quarantine the rest with their raw values.
@@ -440,7 +441,8 @@ BEGIN
                     ELSE pg_catalog.format('The required field %s is empty.', b.field) END
              WHEN 'invalid_uscc' THEN
                credit_audit.uscc_problem(b.uscc) OPERATOR(pg_catalog.||)
-               COALESCE(pg_catalog.format(' Did you mean "%s"?', credit_audit.uscc_suggestion(b.uscc)), '')
+               COALESCE(' Did you mean "' OPERATOR(pg_catalog.||) credit_audit.uscc_suggestion(b.uscc)
+                        OPERATOR(pg_catalog.||) '"?', '')
              WHEN 'unknown_department' THEN
                pg_catalog.format('Department "%s" is neither the code nor the name of a department in credit_audit.department.', b.department)
              WHEN 'invalid_severity' THEN
