@@ -90,13 +90,18 @@ PG_FUNCTION_INFO_V1(ca_refresh_findings);
 
 typedef struct CaAuditSanction
 {
-	Uscc		uscc;
 	int64		id;
 	DateADT		fact_date;
 	DateADT		listed_on;
 	DateADT		removed_on;		/* DATEVAL_NOEND while listed */
-	const char *department;		/* interned in the set's context */
-} CaAuditSanction;
+	int32		department;		/* index into the set's interned department codes */
+} CaAuditSanction;				/* 24 bytes: 300k of them stay within the CPU caches */
+
+typedef struct CaLoadSanction
+{
+	Uscc		uscc;
+	CaAuditSanction s;
+} CaLoadSanction;				/* as loaded, before grouping by enterprise */
 
 typedef struct CaEntEntry
 {
@@ -130,10 +135,12 @@ typedef struct CaSanctionSet
 	MemoryContext cxt;
 	int			n;
 	int			cap;
-	CaAuditSanction *items;		/* grouped by enterprise once built */
+	CaLoadSanction *raw;		/* while loading */
+	CaAuditSanction *items;		/* once built: grouped by enterprise */
 	caent_hash *byent;
 	int			ndepts;
-	const char *depts[64];		/* interned department codes (a handful in practice) */
+	int			deptcap;
+	const char **depts;			/* interned department codes (a handful in practice) */
 } CaSanctionSet;
 
 static CaSanctionSet *
@@ -145,42 +152,45 @@ ca_set_create(MemoryContext parent)
 
 	set->cxt = cxt;
 	set->cap = 1024;
-	set->items = MemoryContextAllocHuge(cxt, sizeof(CaAuditSanction) * set->cap);
+	set->raw = MemoryContextAllocHuge(cxt, sizeof(CaLoadSanction) * set->cap);
+	set->deptcap = 16;
+	set->depts = MemoryContextAlloc(cxt, sizeof(char *) * set->deptcap);
 	return set;
 }
 
-static const char *
+static int32
 ca_set_intern(CaSanctionSet *set, const char *dept)
 {
-	for (int i = 0; i < set->ndepts; i++)
+	for (int i = set->ndepts - 1; i >= 0; i--)
 		if (strcmp(set->depts[i], dept) == 0)
-			return set->depts[i];
-	if (set->ndepts < (int) lengthof(set->depts))
+			return i;
+	if (set->ndepts == set->deptcap)
 	{
-		set->depts[set->ndepts] = MemoryContextStrdup(set->cxt, dept);
-		return set->depts[set->ndepts++];
+		set->deptcap *= 2;
+		set->depts = repalloc(set->depts, sizeof(char *) * set->deptcap);
 	}
-	return MemoryContextStrdup(set->cxt, dept);
+	set->depts[set->ndepts] = MemoryContextStrdup(set->cxt, dept);
+	return set->ndepts++;
 }
 
 static void
 ca_set_add(CaSanctionSet *set, const Uscc *u, int64 id, DateADT fact_date, DateADT listed_on,
 		   DateADT removed_on, const char *dept)
 {
-	CaAuditSanction *s;
+	CaLoadSanction *r;
 
 	if (set->n == set->cap)
 	{
 		set->cap *= 2;
-		set->items = repalloc_huge(set->items, sizeof(CaAuditSanction) * set->cap);
+		set->raw = repalloc_huge(set->raw, sizeof(CaLoadSanction) * set->cap);
 	}
-	s = &set->items[set->n++];
-	s->uscc = *u;
-	s->id = id;
-	s->fact_date = fact_date;
-	s->listed_on = listed_on;
-	s->removed_on = removed_on;
-	s->department = ca_set_intern(set, dept);
+	r = &set->raw[set->n++];
+	r->uscc = *u;
+	r->s.id = id;
+	r->s.fact_date = fact_date;
+	r->s.listed_on = listed_on;
+	r->s.removed_on = removed_on;
+	r->s.department = ca_set_intern(set, dept);
 }
 
 /*
@@ -199,9 +209,10 @@ ca_set_build(CaSanctionSet *set, bool with_retroactive)
 	set->byent = caent_create(set->cxt, Max(set->n / 2, 16), NULL);
 	for (int i = 0; i < set->n; i++)
 	{
+		const CaLoadSanction *r = &set->raw[i];
 		bool		found;
 
-		e = caent_insert(set->byent, set->items[i].uscc, &found);
+		e = caent_insert(set->byent, r->uscc, &found);
 		if (!found)
 		{
 			e->count = 0;
@@ -210,8 +221,8 @@ ca_set_build(CaSanctionSet *set, bool with_retroactive)
 			nent++;
 		}
 		e->count++;
-		e->lo = Min(e->lo, with_retroactive ? set->items[i].fact_date : set->items[i].listed_on);
-		e->hi = Max(e->hi, set->items[i].removed_on);
+		e->lo = Min(e->lo, with_retroactive ? r->s.fact_date : r->s.listed_on);
+		e->hi = Max(e->hi, r->s.removed_on);
 	}
 	caent_start_iterate(set->byent, &it);
 	while ((e = caent_iterate(set->byent, &it)) != NULL)
@@ -223,12 +234,12 @@ ca_set_build(CaSanctionSet *set, bool with_retroactive)
 	grouped = MemoryContextAllocHuge(set->cxt, sizeof(CaAuditSanction) * Max(set->n, 1));
 	for (int i = 0; i < set->n; i++)
 	{
-		e = caent_lookup(set->byent, set->items[i].uscc);
-		grouped[e->first + e->count++] = set->items[i];
+		e = caent_lookup(set->byent, set->raw[i].uscc);
+		grouped[e->first + e->count++] = set->raw[i].s;
 	}
-	pfree(set->items);
+	pfree(set->raw);
+	set->raw = NULL;
 	set->items = grouped;
-	set->cap = Max(set->n, 1);
 	return nent;
 }
 
@@ -888,17 +899,15 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 	if (idx != NULL)
 	{
 		IndexScanDesc iscan = index_beginscan(rel, idx, sc->snapshot, 1, 0);
+		caent_iterator it;
+		CaEntEntry *ent;
 
-		for (int i = 0; i < sc->set->n; i++)
+		caent_start_iterate(sc->set->byent, &it);
+		while ((ent = caent_iterate(sc->set->byent, &it)) != NULL)
 		{
-			const CaAuditSanction *s = &sc->set->items[i];
 			ScanKeyData skey;
-			CaEntEntry *ent;
 
-			if (i > 0 && ca_uscc_cmp(&s->uscc, &sc->set->items[i - 1].uscc) == 0)
-				continue;		/* items are grouped: one probe per enterprise */
-			ent = caent_lookup(sc->set->byent, s->uscc);
-			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, UsccPGetDatum(&s->uscc));
+			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, UsccPGetDatum(&ent->key));
 			index_rescan(iscan, &skey, 1, NULL, 0);
 			while (index_getnext_slot(iscan, ForwardScanDirection, slot))
 			{
@@ -909,7 +918,7 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 				if (ca_value_date(slot->tts_values[l->date_att - 1],
 								  slot->tts_isnull[l->date_att - 1], l->date_typid, &d) &&
 					d >= ent->lo && d < ent->hi)
-					ca_scan_row(sc, g, l, slot, ent, &s->uscc, d);
+					ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
 			}
 		}
 		index_endscan(iscan);
@@ -1008,6 +1017,7 @@ ca_scan_all(CaScan *sc)
 typedef struct CaFindingSink
 {
 	const CaAuditContext *ac;
+	const CaSanctionSet *set;
 	int64		added;
 } CaFindingSink;
 
@@ -1025,7 +1035,7 @@ ca_sink_finding(const CaAuditRow *row, void *arg)
 	f.grant_date = row->grant_date;
 	f.amount = row->amount;
 	f.sanction_id = row->sanction->id;
-	f.sanction_department = row->sanction->department;
+	f.sanction_department = fs->set->depts[row->sanction->department];
 	f.paying_department = ca_program_department(fs->ac, f.program);
 	if (ca_finding_add(&f) != 0)
 		fs->added++;
@@ -1115,6 +1125,7 @@ ca_sweep(CaBasis basis, CaTupleSink *ts)
 	else
 	{
 		fs.ac = &ac;
+		fs.set = set;
 		sc.sink = ca_sink_finding;
 		sc.arg = &fs;
 	}
@@ -1376,6 +1387,7 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 			sc.allow_probe = true;
 			sc.nent = ca_set_build(set, true);
 			fs.ac = &ac;
+			fs.set = set;
 			sc.sink = ca_sink_finding;
 			sc.arg = &fs;
 			ca_scan_all(&sc);
