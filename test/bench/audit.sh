@@ -7,7 +7,7 @@
 #
 # Data: the shared generator (test/data/generate.sql), loaded with triggers off into a throw-away
 # sandbox cluster.  Three measurements on the same data, each RUNS times, best time kept:
-#   floor   sequential scan of both tables: count(*) of subsidy + count(*) of sanction
+#   floor   sequential scan of both tables, serial: count(*) of subsidy + count(*) of sanction
 #   sql     DESIGN.md's rules as one query (hash join on uscc + date conditions), at the planner's
 #           default settings (parallel query allowed) and serial (max_parallel_workers_per_gather 0)
 #   audit   SELECT ... FROM credit_audit.audit('fact')
@@ -101,13 +101,15 @@ run() {
 }
 
 ca_log "measuring (best of $RUNS runs each)"
-floor_g=$(run floor_grants "" "SELECT count(*) FROM credit_audit.subsidy")
-floor_s=$(run floor_sanctions "" "SELECT count(*) FROM credit_audit.sanction")
+serial="SET max_parallel_workers_per_gather = 0;"
+floor_g=$(run floor_grants "$serial" "SELECT count(*) FROM credit_audit.subsidy")
+floor_s=$(run floor_sanctions "$serial" "SELECT count(*) FROM credit_audit.sanction")
 agg="count(q.source_key) + count(q.kind) - count(*)"
 sql_par=$(run sql "" "SELECT $agg FROM ($sql_query) q")
 sql_ser=$(run sql_serial "SET max_parallel_workers_per_gather = 0;" "SELECT $agg FROM ($sql_query) q")
 aud=$(run audit "" "SELECT $agg FROM credit_audit.audit('fact') q")
 plan=$("${PSQL[@]}" -d "$DB" -Atc "EXPLAIN (COSTS OFF) SELECT $agg FROM ($sql_query) q")
+plan_serial=$("${PSQL[@]}" -d "$DB" -At -c "$serial" -c "EXPLAIN (COSTS OFF) SELECT $agg FROM ($sql_query) q")
 
 grants=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM credit_audit.subsidy")
 sanctions=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM credit_audit.sanction")
@@ -121,7 +123,7 @@ printf '%s\n%s\n%s\n%s\n%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$aud"
 		floorcpu = cpu["floor_grants"] + cpu["floor_sanctions"]
 		printf "data: %d grants, %d sanctions, %d enterprises; %d findings\n", grants, sanctions, enterprises, rows["audit"]
 		printf "%-28s %9s %9s %9s %13s %12s\n", "query", "wall ms", "cpu ms", "rows", "peak RssAnon", "VmHWM"
-		printf "%-28s %9d %9d %9s %13s %12s\n", "floor (count both tables)", floor, floorcpu, "-", rss["floor_grants"] " kB", hwm["floor_grants"] " kB"
+		printf "%-28s %9d %9d %9s %13s %12s\n", "floor (count both, serial)", floor, floorcpu, "-", rss["floor_grants"] " kB", hwm["floor_grants"] " kB"
 		printf "%-28s %9d %9s %9d %13s %12s\n", "plain SQL (parallel ok)", ms["sql"], cpu["sql"] "+wk", rows["sql"], rss["sql"] " kB", hwm["sql"] " kB"
 		printf "%-28s %9d %9d %9d %13s %12s\n", "plain SQL (serial)", ms["sql_serial"], cpu["sql_serial"], rows["sql_serial"], rss["sql_serial"] " kB", hwm["sql_serial"] " kB"
 		printf "%-28s %9d %9d %9d %13s %12s\n", "audit()", ms["audit"], cpu["audit"], rows["audit"], rss["audit"] " kB", hwm["audit"] " kB"
@@ -136,3 +138,5 @@ printf '%s\n%s\n%s\n%s\n%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$aud"
 	}'
 echo "plain SQL plan (parallel ok):"
 echo "$plan" | sed 's/^/  /'
+echo "plain SQL plan (serial):"
+echo "$plan_serial" | sed 's/^/  /'
