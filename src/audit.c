@@ -482,10 +482,12 @@ ca_context_load(CaAuditContext *ac, bool with_programs)
 				l->key_atts[k] = ca_leaf_attnum(g->relid, leaf, DatumGetInt16(keyatts[k]));
 				l->maxatt = Max(l->maxatt, l->key_atts[k]);
 			}
-			l->date_typid = get_atttype(leaf, l->date_att);
-			l->amount_typid = get_atttype(leaf, l->amount_att);
-			l->program_typid = l->program_att ? get_atttype(leaf, l->program_att) : InvalidOid;
-			l->key_typid = g->nkeys > 0 ? get_atttype(leaf, l->key_atts[0]) : InvalidOid;
+			/* base types: guard() accepts domains over the expected types */
+			l->date_typid = getBaseType(get_atttype(leaf, l->date_att));
+			l->amount_typid = getBaseType(get_atttype(leaf, l->amount_att));
+			l->program_typid = l->program_att ?
+				getBaseType(get_atttype(leaf, l->program_att)) : InvalidOid;
+			l->key_typid = g->nkeys > 0 ? getBaseType(get_atttype(leaf, l->key_atts[0])) : InvalidOid;
 		}
 		ac->nguarded++;
 	}
@@ -887,7 +889,7 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 	TupleDesc	desc = RelationGetDescr(rel);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	Oid			uscc_type = ca_uscc_type_oid();
-	Oid			uscc_typid = TupleDescAttr(desc, l->uscc_att - 1)->atttypid;
+	Oid			uscc_typid = getBaseType(TupleDescAttr(desc, l->uscc_att - 1)->atttypid);
 	Relation	idx = NULL;
 	RegProcedure eqproc = InvalidOid;
 
