@@ -13,10 +13,12 @@
  * own name.
  *
  * One engine serves the three callers.  It holds a set of sanctions in memory, hashed by
- * enterprise (a simplehash of the 12-byte packed code), and streams every guarded table
- * through it: a heap scan that deforms only the needed columns, one hash probe per row, and
- * output work only for the rows of listed enterprises, in a scratch context reset per row.
- * Memory is bounded by the sanctions' size, not the grants'.
+ * enterprise (a simplehash of the 12-byte packed code; 24 bytes per sanction, grouped by
+ * enterprise, with each enterprise's earliest start and latest end), and streams every guarded
+ * table through it: a heap scan that deforms only the needed columns, one hash probe per row
+ * (a page's probes issued together with prefetches, so the scan does not wait on memory row by
+ * row), and output work only for the rows of listed enterprises that fall in a listing, in a
+ * scratch context reset per row.  Memory is bounded by the sanctions' size, not the grants'.
  *	  - audit(basis): all non-revoked sanctions, read-only; rows go to a tuplestore (which
  *		spills to disk beyond work_mem).
  *	  - refresh_findings(): the same sweep, every row handed to ca_finding_add().
