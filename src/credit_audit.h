@@ -66,6 +66,7 @@ typedef enum CaRelId
 	CA_REL_PROGRAM_PKEY,
 	CA_REL_FINDING,
 	CA_REL_GUARDED_TABLE,
+	CA_REL_FINDING_UNIQUE,		/* finding_unique: (source_table, source_key, kind, sanction_id) */
 	CA_REL__COUNT
 } CaRelId;
 
