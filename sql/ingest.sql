@@ -155,6 +155,20 @@ SELECT f.kind, f.uscc, f.grant_date::text, f.status FROM credit_audit.finding f 
 -- Nothing staged: all zero.
 SELECT * FROM credit_audit.ingest_sanctions();
 
+-- A hostile search_path does not reach into the ingestion (SECURITY DEFINER, pinned search_path):
+-- an = on text that is always true, and a split_part that would call every row a missing field.
+CREATE SCHEMA ingest_hostile;
+CREATE FUNCTION ingest_hostile.always(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR ingest_hostile.= (LEFTARG = text, RIGHTARG = text, FUNCTION = ingest_hostile.always);
+CREATE FUNCTION ingest_hostile.split_part(text, text, integer) RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$SELECT 'missing_field'$$;
+SET search_path = ingest_hostile, pg_catalog, public;
+\copy credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on, removal_reason, source_ref) FROM 'test/data/ingest/market.csv' (FORMAT csv, HEADER)
+-- as before: 4 unchanged, 6 quarantined
+SELECT * FROM credit_audit.ingest_sanctions();
+RESET search_path;
+DROP SCHEMA ingest_hostile CASCADE;
+
 -- ---- the loader role (docs/ingestion.md) ----
 CREATE ROLE ingest_loader;
 GRANT USAGE ON SCHEMA credit_audit TO ingest_loader;
