@@ -138,7 +138,8 @@ SELECT q.reason, pg_catalog.count(*) FROM credit_audit.sanction_quarantine q GRO
 -- ---- a later delivery: repairs, a changed removal, conflicts, a corrected code ----
 \copy credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on, removal_reason, source_ref) FROM 'test/data/ingest/later.csv' (FORMAT csv, HEADER)
 -- 1 inserted (the corrected code), 2 updated (a repair, a changed removal date), 1 unchanged,
--- 2 quarantined (severity differs from the stored listing; a removal taken back)
+-- 2 quarantined (severity differs from the stored listing; a removal taken back); the re-delivery
+-- names its enterprise differently (a NOTICE; the stored name is kept)
 SELECT * FROM credit_audit.ingest_sanctions();
 SELECT s.id, s.uscc, s.department, s.category, s.severity, s.listed_on::text, s.removed_on::text,
        s.removal_reason, s.source_ref
@@ -149,6 +150,7 @@ SELECT s.id, s.uscc, s.department, s.category, s.severity, s.listed_on::text, s.
  ORDER BY s.id;
 SELECT q.reason, q.sanction_id, q.uscc, q.message
   FROM credit_audit.sanction_quarantine q WHERE q.reason = 'stored_conflict' ORDER BY q.id;
+SELECT e.name FROM credit_audit.enterprise e WHERE e.uscc::text = '914403001922038216';
 -- the repair ends the listing but keeps the finding
 SELECT f.kind, f.uscc, f.grant_date::text, f.status FROM credit_audit.finding f ORDER BY f.id;
 
