@@ -132,8 +132,8 @@ printf '%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$sql_hpar" "$sql_hser
 		printf "data: %d grants, %d sanctions, %d enterprises; %d findings\n", grants, sanctions, enterprises, rows["audit"]
 		printf "%-34s %8s %9s %9s %12s %11s\n", "query", "wall ms", "cpu ms", "rows", "peak RssAnon", "VmHWM"
 		printf "%-34s %8d %9d %9s %12s %11s\n", "floor: count(*) of both, serial", floor, floorcpu, "-", rss["floor_grants"] " kB", hwm["floor_grants"] " kB"
-		line("SQL, planner's choice", "sql", 1)
-		line("SQL, planner's choice, serial", "sql_serial", 0)
+		line("SQL, as planned", "sql", 1)
+		line("SQL, as planned, serial", "sql_serial", 0)
 		line("SQL, hash join", "sql_hash", 1)
 		line("SQL, hash join, serial", "sql_hash_serial", 0)
 		line("audit()", "audit", 0)
@@ -143,7 +143,7 @@ printf '%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$sql_hpar" "$sql_hser
 		if (cpu["sql_hash_serial"] < cpu[bestcpu]) bestcpu = "sql_hash_serial"
 		printf "wall: fastest SQL (%s) / audit() = %.2fx; audit() / floor = %.2fx\n", best, ms[best] / ms["audit"], ms["audit"] / floor
 		printf "cpu:  cheapest serial SQL (%s) / audit() = %.2fx; audit() / floor = %.2fx\n", bestcpu, cpu[bestcpu] / cpu["audit"], cpu["audit"] / floorcpu
-		printf "(each figure is the best of the runs; cpu = the backend'"'"'s on-CPU time, +wk: parallel workers not counted)\n"
+		printf "(each figure is the best of the runs; cpu = on-CPU time of the backend, +wk: parallel workers not counted)\n"
 		for (k in rows) if (k !~ /^floor/ && rows[k] != rows["audit"]) { print "ROW COUNTS DIFFER: " k > "/dev/stderr"; exit 1 }
 	}'
 echo "SQL plan, planner's choice:"
