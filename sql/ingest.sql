@@ -64,14 +64,15 @@ SELECT v, credit_audit.normalize_uscc(v)::text AS uscc, credit_audit.uscc_proble
 
 -- ---- the delivered files ----
 
--- Placeholder enterprises (name ''), as the guard trigger creates them for grants to enterprises
--- it does not know yet, and a grant paid in July 2018 to the enterprise the tax department lists
--- in February 2019 for a fact of June 2018 (the seed's case).
-INSERT INTO credit_audit.enterprise (uscc, name) VALUES
-    ('91330000733796106P', ''), ('91330108MA2H3K4A46', '');
+-- Grants to enterprises nobody knows yet: the guard trigger lets them in (nothing is listed) and
+-- creates placeholder enterprises (name '').  One was applied for in July 2018 by the enterprise
+-- the tax department lists in February 2019 for a fact of June 2018 (the seed's case); the other
+-- in September 2018 by one the market department listed in August 2018.
 INSERT INTO credit_audit.program (code, name, department) VALUES ('ingest_rent', '房租补贴', 'econ');
-INSERT INTO credit_audit.subsidy (uscc, program, applied_on, granted_on, amount, ref)
-VALUES ('91330000733796106P', 'ingest_rent', '2018-07-10', '2018-07-20', 120000, 'rent-2018-07');
+INSERT INTO credit_audit.subsidy (uscc, program, applied_on, granted_on, amount, ref) VALUES
+    ('91330000733796106P', 'ingest_rent', '2018-07-10', '2018-07-20', 120000, 'rent-2018-07'),
+    ('91330108MA2H3K4A46', 'ingest_rent', '2018-09-01', '2018-09-15', 30000, 'rent-2018-09');
+SELECT e.uscc, e.name = '' AS placeholder FROM credit_audit.enterprise e ORDER BY e.uscc;
 
 -- tax: full-width and lower-case codes, ideographic spaces, Chinese dates and severities
 \copy credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on, removal_reason, source_ref) FROM 'test/data/ingest/tax.csv' (FORMAT csv, HEADER)
@@ -112,7 +113,8 @@ SELECT q.reason, pg_catalog.count(*) FROM credit_audit.sanction_quarantine q GRO
 SELECT v.sanction_id, v.uscc, v.enterprise_name, v.org_code, v.department
   FROM credit_audit.suspicious_sanctions v ORDER BY 1;
 
--- The late listing found the July 2018 grant (the audit trigger).
+-- The audit trigger fired for the ingested listings: the July 2018 grant before the late tax
+-- listing (retroactive), the September 2018 grant during the market listing (paid_while_listed).
 SELECT f.kind, f.uscc, f.program, f.grant_date::text, f.amount, f.status
   FROM credit_audit.finding f ORDER BY f.id;
 
@@ -136,7 +138,8 @@ SELECT q.reason, pg_catalog.count(*) FROM credit_audit.sanction_quarantine q GRO
 -- ---- a later delivery: repairs, a changed removal, conflicts, a corrected code ----
 \copy credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on, removal_reason, source_ref) FROM 'test/data/ingest/later.csv' (FORMAT csv, HEADER)
 -- 1 inserted (the corrected code), 2 updated (a repair, a changed removal date), 1 unchanged,
--- 2 quarantined (severity differs from the stored listing; a removal taken back)
+-- 2 quarantined (severity differs from the stored listing; a removal taken back); the re-delivery
+-- names its enterprise differently (a NOTICE; the stored name is kept)
 SELECT * FROM credit_audit.ingest_sanctions();
 SELECT s.id, s.uscc, s.department, s.category, s.severity, s.listed_on::text, s.removed_on::text,
        s.removal_reason, s.source_ref
@@ -147,11 +150,26 @@ SELECT s.id, s.uscc, s.department, s.category, s.severity, s.listed_on::text, s.
  ORDER BY s.id;
 SELECT q.reason, q.sanction_id, q.uscc, q.message
   FROM credit_audit.sanction_quarantine q WHERE q.reason = 'stored_conflict' ORDER BY q.id;
+SELECT e.name FROM credit_audit.enterprise e WHERE e.uscc::text = '914403001922038216';
 -- the repair ends the listing but keeps the finding
 SELECT f.kind, f.uscc, f.grant_date::text, f.status FROM credit_audit.finding f ORDER BY f.id;
 
 -- Nothing staged: all zero.
 SELECT * FROM credit_audit.ingest_sanctions();
+
+-- A hostile search_path does not reach into the ingestion (SECURITY DEFINER, pinned search_path):
+-- an = on text that is always true, and a split_part that would call every row a missing field.
+CREATE SCHEMA ingest_hostile;
+CREATE FUNCTION ingest_hostile.always(text, text) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true';
+CREATE OPERATOR ingest_hostile.= (LEFTARG = text, RIGHTARG = text, FUNCTION = ingest_hostile.always);
+CREATE FUNCTION ingest_hostile.split_part(text, text, integer) RETURNS text LANGUAGE sql IMMUTABLE
+    AS $$SELECT 'missing_field'$$;
+SET search_path = ingest_hostile, pg_catalog, public;
+\copy credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on, removal_reason, source_ref) FROM 'test/data/ingest/market.csv' (FORMAT csv, HEADER)
+-- as before: 4 unchanged, 6 quarantined
+SELECT * FROM credit_audit.ingest_sanctions();
+RESET search_path;
+DROP SCHEMA ingest_hostile CASCADE;
 
 -- ---- the loader role (docs/ingestion.md) ----
 CREATE ROLE ingest_loader;

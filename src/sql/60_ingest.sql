@@ -194,6 +194,8 @@ DECLARE
     n_quarantined bigint := 0;
     n_consumed bigint := 0;
     n_suspicious bigint := 0;
+    n_renamed bigint := 0;
+    renamed_example text;
     n bigint;
 BEGIN
     -- One ingestion at a time (transaction-level): a second caller waits here, then sees the
@@ -408,6 +410,17 @@ BEGIN
     ON CONFLICT (uscc) DO UPDATE SET name = excluded.name
      WHERE e.name OPERATOR(pg_catalog.=) '';
 
+    -- Names are compared by normalize_name() (full-width forms such as （）, white space, ASCII
+    -- case): a delivered name that differs from the stored one is reported, never written.
+    SELECT pg_catalog.count(*),
+           pg_catalog.min(pg_catalog.format('%s is stored as "%s" and was delivered as "%s".',
+                                            b.n_uscc, e.name, b.n_name))
+      INTO n_renamed, renamed_example
+      FROM pg_temp.ca_ingest_batch b
+      JOIN credit_audit.enterprise e ON e.uscc OPERATOR(credit_audit.=) b.n_uscc
+     WHERE b.reason IS NULL
+       AND credit_audit.normalize_name(e.name) OPERATOR(pg_catalog.<>) b.n_name_key;
+
     -- 5. Write through the sanction table itself, so its triggers (findings, NOTIFY) fire.
     UPDATE credit_audit.sanction s
        SET removed_on = b.n_removed, removal_reason = b.n_removal
@@ -482,6 +495,12 @@ BEGIN
     IF n_suspicious OPERATOR(pg_catalog.>) 0 THEN
         RAISE NOTICE '% ingested rows have a USCC whose embedded organization code fails its check', n_suspicious
             USING HINT = 'They are taken in; see credit_audit.suspicious_sanctions.';
+    END IF;
+
+    IF n_renamed OPERATOR(pg_catalog.>) 0 THEN
+        RAISE NOTICE '% ingested rows name their enterprise differently from its stored name', n_renamed
+            USING DETAIL = renamed_example,
+                  HINT = 'The stored names are kept; update credit_audit.enterprise if the enterprise was renamed.';
     END IF;
 
     DROP TABLE pg_temp.ca_ingest_group;
