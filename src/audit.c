@@ -1022,6 +1022,7 @@ typedef struct CaFindingSink
 {
 	const CaAuditContext *ac;
 	const CaSanctionSet *set;
+	bool		all_new;		/* the sanctions were inserted by this statement */
 	int64		added;
 } CaFindingSink;
 
@@ -1041,7 +1042,7 @@ ca_sink_finding(const CaAuditRow *row, void *arg)
 	f.sanction_id = row->sanction->id;
 	f.sanction_department = fs->set->depts[row->sanction->department];
 	f.paying_department = ca_program_department(fs->ac, f.program);
-	if (ca_finding_add(&f) != 0)
+	if ((fs->all_new ? ca_finding_insert(&f) : ca_finding_add(&f)) != 0)
 		fs->added++;
 }
 
@@ -1392,6 +1393,7 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 			sc.nent = ca_set_build(set, true);
 			fs.ac = &ac;
 			fs.set = set;
+			fs.all_new = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
 			sc.sink = ca_sink_finding;
 			sc.arg = &fs;
 			ca_scan_all(&sc);
