@@ -161,6 +161,28 @@ INSERT INTO credit_audit.subsidy (uscc, program, applied_on, amount)
 VALUES ('91330000733796106P', 'rent', '2019-06-01', 1000);
 SELECT uscc, program, applied_on, amount FROM credit_audit.subsidy;
 
+-- refusals inside subtransactions; the transaction goes on, COPY is checked too
+BEGIN;
+DO $$
+BEGIN
+    INSERT INTO dept.grants VALUES (60, '91330000733796106P', 'rent', '2030-01-01', 1);
+EXCEPTION WHEN check_violation THEN
+    RAISE NOTICE 'refused in a subtransaction';
+END
+$$;
+SAVEPOINT s1;
+INSERT INTO dept.grants VALUES (61, '91330000733796106P', 'rent', '2030-01-01', 1);
+ROLLBACK TO SAVEPOINT s1;
+INSERT INTO dept.grants VALUES (62, '91330000733796106P', 'rent', '2019-01-01', 1);
+COPY dept.grants (id, uscc, program, paid_on, amount) FROM STDIN;
+63	9144030071526726XG	rent	2018-12-31	1
+\.
+COMMIT;
+COPY dept.grants (id, uscc, program, paid_on, amount) FROM STDIN;
+64	91330000733796106P	rent	2030-01-01	1
+\.
+SELECT id FROM dept.grants WHERE id BETWEEN 60 AND 69 ORDER BY id;
+
 -- record mode: the row goes in, findings are written (paid_while_listed per listing, low_score)
 SELECT credit_audit.guard('dept.grants', 'uscc', 'paid_on', 'amount', program_column => 'program',
                           mode => 'record');
@@ -194,6 +216,18 @@ INSERT INTO dept.grants VALUES (42, '91330000733796106P', 'rent', '2019-01-02', 
 \echo :LAST_ERROR_SQLSTATE
 SELECT credit_audit.guard('dept.grants', 'uscc', 'Paid On', 'amount', program_column => 'program');
 INSERT INTO dept.grants VALUES (42, '91330000733796106P', 'rent', '2019-01-02', 1);
+-- every stored number off by one (a restore of a table that had a dropped column): resolved by
+-- the stored names, all of them
+UPDATE credit_audit.guarded_table
+   SET uscc_attnum = uscc_attnum + 1, date_attnum = date_attnum + 1,
+       amount_attnum = amount_attnum + 1, program_attnum = program_attnum + 1,
+       key_attnums = ARRAY[key_attnums[1] + 1]::smallint[]
+ WHERE tbl = 'dept.grants'::regclass;
+INSERT INTO dept.grants VALUES (43, '91330000733796106P', 'rent', '2030-01-01', 1);
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO dept.grants VALUES (43, '9144030071526726XG', 'rent', '2019-01-02', 1);
+SELECT source_key, kind, sanction_id FROM credit_audit.finding WHERE source_key = '43';
+SELECT credit_audit.guard('dept.grants', 'uscc', 'Paid On', 'amount', program_column => 'program');
 
 -- a partitioned table with odd names in an odd schema; a partition with a dropped column has
 -- other column numbers than its parent; composite primary key -> row literal source_key

@@ -271,3 +271,80 @@ DROP ROLE score_analyst;
 DELETE FROM sanction;
 DELETE FROM credit_event;
 DELETE FROM enterprise;
+DELETE FROM score_rule WHERE category <> '*';
+\set enterprises 10000
+\set sanctions 20000
+\set events 20000
+\set grants 0
+\i test/data/generate.sql
+SET search_path = credit_audit, public;
+SET datestyle = ISO, YMD;
+-- a category rule, so that rule resolution matters on these data too
+INSERT INTO score_rule (category, severity, points, recovery_days) VALUES ('wage_arrears', 'general', 25, 500);
+-- small batches: the streams of credit_scores() refill several times (16384 rows per batch)
+SET work_mem = '64kB';
+SELECT (SELECT count(*) FROM enterprise) >= 10000 AS enough_enterprises,
+       (SELECT count(*) FROM sanction) > 16384 AS sanctions_span_batches,
+       (SELECT count(*) FROM credit_event) > 16384 AS events_span_batches;
+-- The formula once more, in plain SQL, as an independent check of both C paths.
+CREATE FUNCTION pg_temp.scores_sql(t date, basis text) RETURNS TABLE (uscc credit_audit.uscc, score numeric)
+LANGUAGE sql STABLE AS $$
+    WITH sp AS (
+        SELECT s.uscc,
+               sum(CASE WHEN s.removed_on IS NULL OR t < s.removed_on THEN -r.p
+                        WHEN r.rd = 0 THEN 0
+                        ELSE -r.p * greatest(0, 1 - (t - s.removed_on)::float8 / r.rd) END) AS pts
+          FROM credit_audit.sanction AS s
+          LEFT JOIN credit_audit.score_rule AS rc ON rc.category = s.category AND rc.severity = s.severity
+          LEFT JOIN credit_audit.score_rule AS rs ON rs.category = '*' AND rs.severity = s.severity
+          CROSS JOIN LATERAL (SELECT coalesce(rc.points, rs.points)::float8 AS p,
+                                     coalesce(rc.recovery_days, rs.recovery_days) AS rd) AS r
+         WHERE CASE basis WHEN 'fact' THEN s.fact_date ELSE s.listed_on END <= t
+           AND s.removal_reason IS DISTINCT FROM 'revoked'
+         GROUP BY s.uscc),
+    ep AS (
+        SELECT e.uscc, sum(e.points::float8) AS pts
+          FROM credit_audit.credit_event AS e
+         WHERE e.event_date <= t AND (e.valid_days IS NULL OR t < e.event_date + e.valid_days)
+         GROUP BY e.uscc)
+    SELECT en.uscc, round(least(100, greatest(0, 100 + coalesce(sp.pts, 0) + coalesce(ep.pts, 0)))::numeric, 2)
+      FROM credit_audit.enterprise AS en
+      LEFT JOIN sp ON sp.uscc = en.uscc
+      LEFT JOIN ep ON ep.uscc = en.uscc
+$$;
+-- (1) as loaded (no page all-visible yet: every row's visibility is checked)
+SELECT d, b, count(*) = (SELECT count(*) FROM enterprise) AS every_enterprise,
+       count(*) FILTER (WHERE s.score IS DISTINCT FROM credit_score(s.uscc, d, b)) AS mismatches,
+       count(*) FILTER (WHERE s.score < 100) > 1000 AS many_below_100,
+       count(DISTINCT s.score) > 100 AS many_values
+  FROM unnest('{2017-06-30,2021-03-15,2026-12-01}'::date[]) AS d, unnest('{listing,fact}'::text[]) AS b,
+       LATERAL credit_scores(d, b) AS s
+ GROUP BY d, b ORDER BY d, b;
+SELECT d, b, count(*) AS mismatches
+  FROM unnest('{2017-06-30,2021-03-15,2026-12-01}'::date[]) AS d, unnest('{listing,fact}'::text[]) AS b,
+       LATERAL (SELECT * FROM credit_scores(d, b) FULL JOIN pg_temp.scores_sql(d, b) AS q USING (uscc)
+                 WHERE credit_scores.score IS DISTINCT FROM q.score) AS x
+ GROUP BY d, b ORDER BY d, b;
+-- (2) after VACUUM: all-visible pages
+VACUUM (FREEZE) enterprise, sanction, credit_event;
+SELECT d, count(*) FILTER (WHERE s.score IS DISTINCT FROM credit_score(s.uscc, d)) AS mismatches,
+       count(*) FILTER (WHERE s.score IS DISTINCT FROM q.score) AS sql_mismatches
+  FROM unnest('{2017-06-30,2021-03-15,2026-12-01}'::date[]) AS d,
+       LATERAL credit_scores(d) AS s JOIN LATERAL pg_temp.scores_sql(d, 'listing') AS q USING (uscc)
+ GROUP BY d ORDER BY d;
+-- (3) with changes in progress: updated rows (HOT chains and new versions), a deleted event
+-- and new rows, seen by this transaction only
+BEGIN;
+UPDATE sanction SET removed_on = listed_on + 30, removal_reason = 'repaired'
+ WHERE removed_on IS NULL AND id % 3 = 0;
+UPDATE sanction SET removal_reason = 'revoked' WHERE removal_reason = 'repaired' AND id % 7 = 0;
+DELETE FROM credit_event WHERE id % 5 = 0;
+INSERT INTO enterprise (uscc, name) VALUES ('91330108MA2AAAAA4B', 'new');
+INSERT INTO sanction (uscc, department, category, severity, fact_date, listed_on)
+VALUES ('91330108MA2AAAAA4B', 'tax', 'tax_arrears', 'serious', '2020-01-01', '2020-02-01');
+SELECT count(*) AS scores, count(*) FILTER (WHERE s.score IS DISTINCT FROM credit_score(s.uscc, '2021-03-15')) AS mismatches,
+       count(*) FILTER (WHERE s.score IS DISTINCT FROM q.score) AS sql_mismatches,
+       max(s.score) FILTER (WHERE s.uscc = '91330108MA2AAAAA4B') AS new_one
+  FROM credit_scores('2021-03-15') AS s JOIN pg_temp.scores_sql('2021-03-15', 'listing') AS q USING (uscc);
+ROLLBACK;
+RESET work_mem;

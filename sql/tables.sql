@@ -60,6 +60,12 @@ COPY credit_audit.score_rule (category, severity, points, recovery_days) FROM st
 \.
 SELECT code, name FROM credit_audit.department ORDER BY code;
 SELECT category, severity, points, recovery_days FROM credit_audit.score_rule ORDER BY category, severity;
+-- also under session_replication_role = replica, the way a dump is restored (enabled ALWAYS)
+BEGIN;
+SET LOCAL session_replication_role = replica;
+INSERT INTO credit_audit.department (code, name) VALUES ('hrss', '人社');
+SELECT code, name FROM credit_audit.department WHERE code = 'hrss';
+ROLLBACK;
 -- the trigger exists for these two tables only
 SELECT tgrelid::regclass, tgname, tgenabled FROM pg_trigger
  WHERE tgfoid = 'credit_audit.config_upsert()'::regprocedure ORDER BY 1::text;
@@ -203,11 +209,14 @@ SELECT t.what, pg_temp.try(t.stmt) AS result
   ) AS t(n, what, stmt)
  ORDER BY t.n;
 
--- what the user sees for the two most common mistakes
+-- what the user sees for two common mistakes (the second is caught by the guard trigger of
+-- credit_audit.subsidy before the foreign key)
 INSERT INTO credit_audit.sanction (uscc, department, category, severity, fact_date, listed_on, recorded_at)
 VALUES ('91330100716105852F', 'hrss', 'wage_arrears', 'general', '2019-03-01', '2019-02-01', '2019-02-01 09:00+08');
+\echo :LAST_ERROR_SQLSTATE
 INSERT INTO credit_audit.subsidy (uscc, program, applied_on, amount)
 VALUES ('91330100716105852F', 'nosuch', '2020-01-01', 1000);
+\echo :LAST_ERROR_SQLSTATE
 
 -- finding: a low_score finding has no sanction, and NULLS NOT DISTINCT makes it unique all the same
 INSERT INTO credit_audit.finding (kind, source_table, source_key, uscc, grant_date, amount)

@@ -37,6 +37,7 @@ static const char *const ca_relation_names[CA_REL__COUNT] = {
 	[CA_REL_PROGRAM_PKEY] = "program_pkey",
 	[CA_REL_FINDING] = "finding",
 	[CA_REL_GUARDED_TABLE] = "guarded_table",
+	[CA_REL_FINDING_UNIQUE] = "finding_unique",
 };
 
 static const char *const ca_severity_names[CA_SEVERITY_COUNT] = {"minor", "general", "serious"};

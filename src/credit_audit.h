@@ -66,6 +66,7 @@ typedef enum CaRelId
 	CA_REL_PROGRAM_PKEY,
 	CA_REL_FINDING,
 	CA_REL_GUARDED_TABLE,
+	CA_REL_FINDING_UNIQUE,		/* finding_unique: (source_table, source_key, kind, sanction_id) */
 	CA_REL__COUNT
 } CaRelId;
 
@@ -154,6 +155,8 @@ extern void ca_record_reader_close(CaRecordReader *reader);
  */
 extern double ca_score_compute(const CaRecord *rec, DateADT as_of, CaBasis basis);
 extern Datum ca_score_numeric(double score);
+/* The same rounding as a double (cents / 100.0): compare this, not the raw score, in C. */
+extern double ca_score_round(double score);
 
 
 /* ---- finding.c: the one writer of findings (guard triggers, sanction trigger, refresh) ---- */

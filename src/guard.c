@@ -537,40 +537,83 @@ ca_guard_column(Relation rel, const char *name, CaColKind kind)
 	return InvalidAttrNumber;	/* keep compiler quiet */
 }
 
-/*
- * Trigger: the stored column (attnum, name) in the guarded table as it is now.  The attnum wins
- * (a rename since guard() keeps working) unless it no longer is a live column of the right type
- * or the stored name now belongs to another column; then the name is tried (a restore renumbers
- * columns when the table had dropped ones).  Anything else is an error asking for guard() again.
- */
-static AttrNumber
-ca_resolve_column(Relation rel, AttrNumber attnum, const char *name, CaColKind kind)
+/* One guarded column as guarded_table stores it. */
+typedef struct CaStoredCol
 {
-	TupleDesc	desc = RelationGetDescr(rel);
-	AttrNumber	byname = InvalidAttrNumber;
-	bool		attnum_ok = false;
+	AttrNumber	attnum;
+	const char *name;
+	CaColKind	kind;
+	AttrNumber	resolved;
+} CaStoredCol;
 
+/* The live column named name of the right kind, or 0. */
+static AttrNumber
+ca_column_by_name(TupleDesc desc, const char *name, CaColKind kind)
+{
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (att->attisdropped)
-			continue;
-		if (strcmp(NameStr(att->attname), name) == 0 && ca_col_type_ok(kind, att->atttypid))
-			byname = att->attnum;
-		if (att->attnum == attnum && ca_col_type_ok(kind, att->atttypid))
-			attnum_ok = true;
+		if (!att->attisdropped && strcmp(NameStr(att->attname), name) == 0)
+			return ca_col_type_ok(kind, att->atttypid) ? att->attnum : InvalidAttrNumber;
 	}
-	if (attnum_ok && (byname == InvalidAttrNumber || byname == attnum))
-		return attnum;
-	if (!attnum_ok && byname != InvalidAttrNumber)
-		return byname;
-	ereport(ERROR,
-			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-			 errmsg("guarded table \"%s\" has changed: its %s column \"%s\" (number %d) cannot be found",
-					RelationGetRelationName(rel), ca_col_role[kind], name, attnum),
-			 errhint("Run credit_audit.guard() on the table again.")));
-	return InvalidAttrNumber;	/* keep compiler quiet */
+	return InvalidAttrNumber;
+}
+
+/*
+ * Trigger: the stored columns in the guarded table as it is now, all by number or all by name.
+ * By number when every stored number is a live column of the right type and no stored name now
+ * belongs to another column (renames since guard() keep working).  Otherwise by name when every
+ * stored name is a live column of the right type: a restore renumbers the columns of a table
+ * that had dropped ones, and the names are those of guard() time.  Anything else is an error
+ * asking the owner to run guard() again.
+ */
+static void
+ca_resolve_columns(Relation rel, CaStoredCol *cols, int ncols)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	bool		by_number = true;
+	bool		by_name = true;
+
+	for (int i = 0; i < ncols && by_number; i++)
+	{
+		CaStoredCol *c = &cols[i];
+		Form_pg_attribute att;
+		AttrNumber	named;
+
+		if (c->attnum < 1 || c->attnum > desc->natts)
+		{
+			by_number = false;
+			break;
+		}
+		att = TupleDescAttr(desc, c->attnum - 1);
+		named = ca_column_by_name(desc, c->name, CA_COL_KEY);
+		if (att->attisdropped || !ca_col_type_ok(c->kind, att->atttypid) ||
+			(named != InvalidAttrNumber && named != c->attnum))
+			by_number = false;
+	}
+	if (by_number)
+	{
+		for (int i = 0; i < ncols; i++)
+			cols[i].resolved = cols[i].attnum;
+		return;
+	}
+	for (int i = 0; i < ncols; i++)
+	{
+		cols[i].resolved = ca_column_by_name(desc, cols[i].name, cols[i].kind);
+		if (cols[i].resolved == InvalidAttrNumber)
+			by_name = false;
+	}
+	if (by_name)
+		return;
+	for (int i = 0; i < ncols; i++)
+		if (cols[i].resolved == InvalidAttrNumber)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("guarded table \"%s\" has changed: its %s column \"%s\" (number %d) cannot be found",
+							RelationGetRelationName(rel), ca_col_role[cols[i].kind],
+							cols[i].name, cols[i].attnum),
+					 errhint("Run credit_audit.guard() on the table again.")));
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -958,10 +1001,6 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 	Datum		d;
 	MemoryContextCallback *cb;
 	Oid			eqop;
-	static const CaRelId lock_rels[] = {
-		CA_REL_ENTERPRISE_PKEY, CA_REL_SANCTION, CA_REL_SANCTION_USCC_IDX, CA_REL_CREDIT_EVENT,
-		CA_REL_CREDIT_EVENT_USCC_IDX, CA_REL_SCORE_RULE, CA_REL_PROGRAM, CA_REL_FINDING,
-	};
 
 	if (!ca_xact_callbacks_registered)
 	{
@@ -975,6 +1014,11 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 	c->cxt = cxt;
 	c->relid = relid;
 	c->dead = false;
+	/* closes what gets opened below, whenever the executor's context goes */
+	cb = palloc0(sizeof(MemoryContextCallback));
+	cb->func = ca_guard_cache_release;
+	cb->arg = c;
+	MemoryContextRegisterResetCallback(cxt, cb);
 
 	/* the entry: this table's, or its partitioned ancestor's */
 	gt = table_open(ca_relation_oid(CA_REL_GUARDED_TABLE), AccessShareLock);
@@ -1006,28 +1050,14 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		Datum	   *names;
 		Datum	   *atts;
 		int			nnames;
-		AttrNumber	a;
+		CaStoredCol *cols;
+		int			ncols = 0;
+		bool		has_program_col;
 
 		grel = guarded == relid ? trigrel : table_open(guarded, AccessShareLock);
 		c->source_table = ca_qualified_name(grel);
 
-#define CA_RESOLVE(numcol, namecol, kind) \
-		ca_map_to_partition(grel, trigrel, \
-			ca_resolve_column(grel, DatumGetInt16(heap_getattr(entry, numcol, gdesc, &isnull)), \
-							  NameStr(*DatumGetName(heap_getattr(entry, namecol, gdesc, &isnull))), \
-							  kind))
-
-		c->uscc_att = CA_RESOLVE(Anum_guarded_uscc_attnum, Anum_guarded_uscc_column, CA_COL_USCC);
-		c->date_att = CA_RESOLVE(Anum_guarded_date_attnum, Anum_guarded_date_column, CA_COL_DATE);
-		c->amount_att = CA_RESOLVE(Anum_guarded_amount_attnum, Anum_guarded_amount_column,
-								   CA_COL_AMOUNT);
-		c->amount_type = getBaseType(TupleDescAttr(RelationGetDescr(trigrel),
-												   c->amount_att - 1)->atttypid);
-		heap_getattr(entry, Anum_guarded_program_attnum, gdesc, &isnull);
-		if (!isnull)
-			c->program_att = CA_RESOLVE(Anum_guarded_program_attnum, Anum_guarded_program_column,
-										CA_COL_PROGRAM);
-
+		/* the stored columns: uscc, date, amount, [program], keys */
 		arr = DatumGetArrayTypeP(heap_getattr(entry, Anum_guarded_key_columns, gdesc, &isnull));
 		deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &names, NULL, &nnames);
 		arr = DatumGetArrayTypeP(heap_getattr(entry, Anum_guarded_key_attnums, gdesc, &isnull));
@@ -1035,14 +1065,40 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 						  &c->nkeys);
 		if (nnames != c->nkeys)
 			elog(ERROR, "guarded_table entry of \"%s\" is inconsistent", c->source_table);
-		c->key_atts = palloc(c->nkeys * sizeof(AttrNumber));
+		cols = palloc0((4 + c->nkeys) * sizeof(CaStoredCol));
+#define CA_STORED(numcol, namecol, k) \
+		do { \
+			cols[ncols].attnum = DatumGetInt16(heap_getattr(entry, numcol, gdesc, &isnull)); \
+			cols[ncols].name = NameStr(*DatumGetName(heap_getattr(entry, namecol, gdesc, &isnull))); \
+			cols[ncols++].kind = (k); \
+		} while (0)
+		CA_STORED(Anum_guarded_uscc_attnum, Anum_guarded_uscc_column, CA_COL_USCC);
+		CA_STORED(Anum_guarded_date_attnum, Anum_guarded_date_column, CA_COL_DATE);
+		CA_STORED(Anum_guarded_amount_attnum, Anum_guarded_amount_column, CA_COL_AMOUNT);
+		heap_getattr(entry, Anum_guarded_program_attnum, gdesc, &isnull);
+		has_program_col = !isnull;
+		if (has_program_col)
+			CA_STORED(Anum_guarded_program_attnum, Anum_guarded_program_column, CA_COL_PROGRAM);
+#undef CA_STORED
 		for (int i = 0; i < c->nkeys; i++)
 		{
-			a = ca_resolve_column(grel, DatumGetInt16(atts[i]), NameStr(*DatumGetName(names[i])),
-								  CA_COL_KEY);
-			c->key_atts[i] = ca_map_to_partition(grel, trigrel, a);
+			cols[ncols].attnum = DatumGetInt16(atts[i]);
+			cols[ncols].name = NameStr(*DatumGetName(names[i]));
+			cols[ncols++].kind = CA_COL_KEY;
 		}
-#undef CA_RESOLVE
+		ca_resolve_columns(grel, cols, ncols);
+
+		c->uscc_att = ca_map_to_partition(grel, trigrel, cols[0].resolved);
+		c->date_att = ca_map_to_partition(grel, trigrel, cols[1].resolved);
+		c->amount_att = ca_map_to_partition(grel, trigrel, cols[2].resolved);
+		c->amount_type = getBaseType(TupleDescAttr(RelationGetDescr(trigrel),
+												   c->amount_att - 1)->atttypid);
+		if (has_program_col)
+			c->program_att = ca_map_to_partition(grel, trigrel, cols[3].resolved);
+		c->key_atts = palloc(c->nkeys * sizeof(AttrNumber));
+		for (int i = 0; i < c->nkeys; i++)
+			c->key_atts[i] = ca_map_to_partition(grel, trigrel,
+												 cols[ncols - c->nkeys + i].resolved);
 		if (grel != trigrel)
 			table_close(grel, AccessShareLock);
 
@@ -1060,12 +1116,12 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		}
 
 		/*
-		 * Locks as usual (until the end of the transaction); the relation references belong to
-		 * the top transaction resource owner, as the record reader's do.
+		 * Locks as usual (until the end of the transaction; RowShareLock is what SELECT ... FOR
+		 * KEY SHARE takes); the relation references belong to the top transaction resource
+		 * owner, as the record reader's do.
 		 */
 		LockRelationOid(ca_relation_oid(CA_REL_ENTERPRISE), RowShareLock);
-		for (int i = 0; i < (int) lengthof(lock_rels); i++)
-			LockRelationOid(ca_relation_oid(lock_rels[i]), AccessShareLock);
+		LockRelationOid(ca_relation_oid(CA_REL_ENTERPRISE_PKEY), AccessShareLock);
 
 		c->rowcxt = AllocSetContextCreate(cxt, "credit_audit guard row", ALLOCSET_DEFAULT_SIZES);
 		{
@@ -1095,10 +1151,6 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 			elog(ERROR, "equality operator of enterprise_pkey is missing");
 		fmgr_info_cxt(get_opcode(eqop), &c->uscc_eq, cxt);
 	}
-	cb = palloc0(sizeof(MemoryContextCallback));
-	cb->func = ca_guard_cache_release;
-	cb->arg = c;
-	MemoryContextRegisterResetCallback(cxt, cb);
 	table_close(gt, AccessShareLock);
 	MemoryContextSwitchTo(old);
 	flinfo->fn_extra = c;

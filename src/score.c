@@ -12,7 +12,12 @@
  * snapshot the caller gives; it runs inside a trigger once per inserted grant, so it keeps its
  * relations open and the rules of score_rule loaded for the whole query.  credit_scores() merges
  * three full ordered index scans (enterprise_pkey, sanction_natural_key, credit_event_uscc_idx)
- * in one pass, so its memory does not depend on the number of rows.
+ * in one pass, reading the heap in batches of block-sorted TIDs (see CaBatchStream), so its
+ * memory does not depend on the number of rows and its heap reads go page after page.
+ *
+ * Permissions: the SQL functions check that the caller may SELECT the tables they read (they
+ * bypass the executor, which would otherwise check); the C API checks nothing (the eligibility
+ * trigger reads as the extension owner on behalf of clerks who may only insert grants).
  *
  * Keeping relations open across calls: the reader's relation references belong to the
  * transaction's top resource owner, never to a statement's, so they do not depend on which
@@ -28,6 +33,7 @@
 #include <math.h>
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relscan.h"
 #include "access/skey.h"
@@ -35,11 +41,13 @@
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
 #include "executor/tuptable.h"
 #include "funcapi.h"
 #include "lib/ilist.h"
 #include "miscadmin.h"
+#include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -158,12 +166,73 @@ ca_score_compute(const CaRecord *rec, DateADT as_of, CaBasis basis)
  * SQL's round(score::float8::numeric, 2) (the double is first written with 15 significant
  * digits, then rounded in decimal).
  */
-Datum
-ca_score_numeric(double score)
+static Datum
+ca_score_numeric_slow(double score)
 {
 	Datum		n = DirectFunctionCall1(float8_numeric, Float8GetDatum(score));
 
 	return DirectFunctionCall2(numeric_round, n, Int32GetDatum(2));
+}
+
+/*
+ * A clamped score has one of 10001 values 0.00 .. 100.00: those numerics are made once per
+ * backend.  Rounding score * 100 in binary gives the same cents as rounding the 15-digit decimal
+ * unless it lies within 1e-7 of a half cent (the two differ by far less); there the decimal way
+ * decides.  Returns a pointer into the cache (callers that hand it out copy it).
+ */
+#define CA_CENTS_MAX 10000
+static Datum *ca_cents_cache = NULL;
+
+static Datum
+ca_score_numeric_cached(double score)
+{
+	double		x = score * 100.0;
+	double		f = floor(x);
+	int			cents;
+
+	if (!(score >= 0.0 && score <= 100.0) || fabs(x - f - 0.5) < 1e-7)
+		return ca_score_numeric_slow(score);
+	cents = (int) f + ((x - f > 0.5) ? 1 : 0);
+	if (ca_cents_cache == NULL)
+		ca_cents_cache = MemoryContextAllocZero(TopMemoryContext,
+												(CA_CENTS_MAX + 1) * sizeof(Datum));
+	if (ca_cents_cache[cents] == (Datum) 0)
+	{
+		char		buf[16];
+		Datum		n;
+		MemoryContext oldcxt;
+
+		snprintf(buf, sizeof(buf), "%d.%02d", cents / 100, cents % 100);
+		oldcxt = MemoryContextSwitchTo(TopMemoryContext);
+		n = DirectFunctionCall3(numeric_in, CStringGetDatum(buf), ObjectIdGetDatum(InvalidOid),
+								Int32GetDatum(-1));
+		MemoryContextSwitchTo(oldcxt);
+		ca_cents_cache[cents] = n;
+	}
+	return ca_cents_cache[cents];
+}
+
+/* The score as shown (rounded to 2 decimals like ca_score_numeric), as the nearest double. */
+double
+ca_score_round(double score)
+{
+	double		x = score * 100.0;
+	double		f = floor(x);
+
+	if (!(score >= 0.0 && score <= 100.0) || fabs(x - f - 0.5) < 1e-7)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8, ca_score_numeric_slow(score)));
+	return (f + ((x - f > 0.5) ? 1.0 : 0.0)) / 100.0;
+}
+
+Datum
+ca_score_numeric(double score)
+{
+	Datum		n = ca_score_numeric_cached(score);
+	struct varlena *v = (struct varlena *) DatumGetPointer(n);
+	struct varlena *copy = palloc(VARSIZE(v));
+
+	memcpy(copy, v, VARSIZE(v));
+	return PointerGetDatum(copy);
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -749,53 +818,364 @@ ca_materialize_setup(FunctionCallInfo fcinfo, TupleDesc *tupdesc)
 	return store;
 }
 
-/* One full ordered scan of an index (no keys), for the merge of credit_scores(). */
-typedef struct CaOrderedScan
+/*
+ * credit_scores() reads each of its three relations as a stream in uscc order, in batches:
+ * a batch takes the next TIDs of the index (index order = uscc order), fetches their heap rows
+ * in block order (a counting sort by block), reduces each row to its uscc and its contribution
+ * to the score, and then hands the rows out in index order.  The heap rows of a table loaded in
+ * any order are so read page after page instead of one random page per row; a batch holds at
+ * most CA_BATCH_ITEMS() rows, whatever the size of the tables.
+ */
+typedef struct CaBatchItem
 {
-	MemoryContext cxt;			/* the scan's allocations, outside the per-row context */
+	double		value;			/* its contribution to the score */
+	Uscc		uscc;
+	bool		valid;			/* a row visible to the snapshot */
+} CaBatchItem;
+
+/* A TID of the batch and its position in index order, sorted by block for the heap reads. */
+typedef struct CaBatchRef
+{
+	ItemPointerData tid;
+	uint32		pos;
+} CaBatchRef;
+
+typedef enum CaStreamKind
+{
+	CA_STREAM_ENTERPRISE,
+	CA_STREAM_SANCTION,
+	CA_STREAM_EVENT
+} CaStreamKind;
+
+/* What a row contributes on the day: the formula's inputs, shared by the three streams. */
+typedef struct CaScoresParams
+{
+	DateADT		as_of;
+	CaBasis		basis;
+	CaRules    *rules;
+	CaNumCache *numcache;
+	CaSanctionCols sc;
+	CaEventCols ec;
+} CaScoresParams;
+
+typedef struct CaBatchStream
+{
+	CaStreamKind kind;
+	const CaScoresParams *params;
+	MemoryContext cxt;			/* long-lived: the scans */
+	MemoryContext rowcxt;		/* reset per batch: detoasting and conversions */
 	Relation	rel;
 	Relation	idx;
-	IndexScanDesc scan;
-	TupleTableSlot *slot;
+	IndexScanDesc iscan;
+	TupleTableSlot *slot;		/* a heap tuple slot over a tuple in a pinned page */
+	Snapshot	snapshot;
 	AttrNumber	uscc_att;
-	bool		valid;			/* slot holds a row */
-	const Uscc *uscc;			/* its uscc (points into the slot) */
-} CaOrderedScan;
+	BlockNumber nblocks;		/* of the heap when the scan began */
+	int			cap;			/* rows the arrays hold now */
+	int			maxcap;			/* rows a batch may hold */
+	CaBatchItem *items;			/* results, in index order */
+	ItemPointerData *tids;		/* TIDs, in index order */
+	CaBatchRef *refs;			/* TIDs and positions, sorted by heap block */
+	uint32	   *counts;			/* counting sort buckets, cap + 1 */
+	bool		all_visible_ok; /* may trust PD_ALL_VISIBLE (see ca_stream_fill) */
+	int			n;
+	int			pos;
+	bool		index_done;
+} CaBatchStream;
+
+/* Rows per batch and stream: work_mem shared by the three streams, at least 16k rows. */
+#define CA_BATCH_ROW_BYTES (sizeof(CaBatchItem) + sizeof(ItemPointerData) + sizeof(CaBatchRef) + sizeof(uint32))
+#define CA_BATCH_ITEMS() \
+	((int) Max(16384, Min((Size) work_mem * 1024 / (3 * CA_BATCH_ROW_BYTES), (Size) 1 << 24)))
 
 static void
-ca_ordered_scan_begin(CaOrderedScan *os, CaRelId rel, CaRelId idx, Snapshot snapshot)
+ca_stream_begin(CaBatchStream *st, CaStreamKind kind, CaRelId rel, CaRelId idx,
+				Snapshot snapshot, const CaScoresParams *params)
 {
-	os->cxt = CurrentMemoryContext;
-	os->rel = table_open(ca_relation_oid(rel), AccessShareLock);
-	os->idx = index_open(ca_relation_oid(idx), AccessShareLock);
-	os->uscc_att = ca_attnum(os->rel, "uscc");
-	if (os->idx->rd_index->indkey.values[0] != os->uscc_att)
-		elog(ERROR, "index \"%s\" does not lead with uscc", RelationGetRelationName(os->idx));
-	os->slot = table_slot_create(os->rel, NULL);
-	os->scan = index_beginscan(os->rel, os->idx, snapshot, 0, 0);
-	index_rescan(os->scan, NULL, 0, NULL, 0);
-	os->valid = false;
-	os->uscc = NULL;
+	memset(st, 0, sizeof(CaBatchStream));
+	st->kind = kind;
+	st->params = params;
+	st->cxt = CurrentMemoryContext;
+	st->rowcxt = AllocSetContextCreate(CurrentMemoryContext, "credit_scores batch",
+									   ALLOCSET_DEFAULT_SIZES);
+	st->rel = table_open(ca_relation_oid(rel), AccessShareLock);
+	st->idx = index_open(ca_relation_oid(idx), AccessShareLock);
+	st->uscc_att = ca_attnum(st->rel, "uscc");
+	if (st->rel->rd_rel->relam != HEAP_TABLE_AM_OID)
+		elog(ERROR, "relation \"%s\" is not a heap table", RelationGetRelationName(st->rel));
+	if (st->idx->rd_index->indkey.values[0] != st->uscc_att)
+		elog(ERROR, "index \"%s\" does not lead with uscc", RelationGetRelationName(st->idx));
+	st->snapshot = snapshot;
+	st->nblocks = RelationGetNumberOfBlocks(st->rel);
+	st->slot = MakeSingleTupleTableSlot(RelationGetDescr(st->rel), &TTSOpsHeapTuple);
+	st->iscan = index_beginscan(st->rel, st->idx, snapshot, 0, 0);
+	index_rescan(st->iscan, NULL, 0, NULL, 0);
+	st->maxcap = CA_BATCH_ITEMS();
+	st->cap = Min(st->maxcap, 4096);	/* grows (doubling) up to maxcap as rows come */
+	st->items = palloc(st->cap * sizeof(CaBatchItem));
+	st->tids = palloc(st->cap * sizeof(ItemPointerData));
+	st->refs = palloc(st->cap * sizeof(CaBatchRef));
+	st->counts = palloc((st->cap + 1) * sizeof(uint32));
+	/* as heapgetpage(): not under recovery; and not serializable, which wants per-tuple checks */
+	st->all_visible_ok = !snapshot->takenDuringRecovery && !IsolationIsSerializable();
 }
 
 static void
-ca_ordered_scan_next(CaOrderedScan *os)
+ca_stream_end(CaBatchStream *st)
 {
-	bool		isnull;
-	MemoryContext oldcxt = MemoryContextSwitchTo(os->cxt);
+	index_endscan(st->iscan);
+	ExecDropSingleTupleTableSlot(st->slot);
+	index_close(st->idx, AccessShareLock);
+	table_close(st->rel, AccessShareLock);
+}
 
-	os->valid = index_getnext_slot(os->scan, ForwardScanDirection, os->slot);
-	os->uscc = os->valid ? DatumGetUsccP(slot_getattr(os->slot, os->uscc_att, &isnull)) : NULL;
+/* The contribution of the row in the slot (0 for an enterprise). */
+static double
+ca_stream_value(CaBatchStream *st)
+{
+	const CaScoresParams *p = st->params;
+	TupleTableSlot *slot = st->slot;
+	bool		isnull;
+	Datum		d;
+
+	switch (st->kind)
+	{
+		case CA_STREAM_SANCTION:
+			{
+				text	   *cat;
+				const CaRule *rule;
+				DateADT		start,
+							removed_on;
+
+				d = slot_getattr(slot, p->sc.removal_reason, &isnull);
+				if (!isnull && ca_text_equals(d, "revoked", 7))
+					return 0.0;
+				start = DatumGetDateADT(slot_getattr(slot, p->basis == CA_BASIS_FACT ?
+													 p->sc.fact_date : p->sc.listed_on, &isnull));
+				if (p->as_of < start)
+					return 0.0;
+				cat = DatumGetTextPP(slot_getattr(slot, p->sc.category, &isnull));
+				d = slot_getattr(slot, p->sc.severity, &isnull);
+				rule = ca_rule_lookup(p->rules, VARDATA_ANY(cat), VARSIZE_ANY_EXHDR(cat),
+									  ca_severity_rank(DatumGetObjectId(d)));
+				if (rule == NULL)
+					return 0.0;
+				d = slot_getattr(slot, p->sc.removed_on, &isnull);
+				removed_on = isnull ? DATEVAL_NOEND : DatumGetDateADT(d);
+				return ca_sanction_points(rule->points, rule->recovery_days, start, removed_on,
+										  p->as_of);
+			}
+		case CA_STREAM_EVENT:
+			{
+				DateADT		event_date;
+				int32		valid_days;
+
+				event_date = DatumGetDateADT(slot_getattr(slot, p->ec.event_date, &isnull));
+				if (p->as_of < event_date)
+					return 0.0;
+				d = slot_getattr(slot, p->ec.valid_days, &isnull);
+				valid_days = isnull ? 0 : DatumGetInt32(d);
+				d = slot_getattr(slot, p->ec.points, &isnull);
+				return ca_event_points(event_date, valid_days, ca_numcache_get(p->numcache, d),
+									   p->as_of);
+			}
+		case CA_STREAM_ENTERPRISE:
+			break;
+	}
+	return 0.0;
+}
+
+/* Read the next batch: TIDs in index order, heap rows in block order. */
+static void
+ca_stream_fill(CaBatchStream *st)
+{
+	MemoryContext oldcxt;
+	uint32		nbuckets;
+	int			i;
+
+	st->n = 0;
+	st->pos = 0;
+	oldcxt = MemoryContextSwitchTo(st->cxt);
+	while (st->n < st->maxcap && !st->index_done)
+	{
+		ItemPointer tid;
+
+		if (st->n == st->cap)
+		{
+			st->cap = Min(st->maxcap, st->cap * 2);
+			st->tids = repalloc(st->tids, st->cap * sizeof(ItemPointerData));
+			pfree(st->items);
+			pfree(st->refs);
+			pfree(st->counts);
+			st->items = palloc(st->cap * sizeof(CaBatchItem));
+			st->refs = palloc(st->cap * sizeof(CaBatchRef));
+			st->counts = palloc((st->cap + 1) * sizeof(uint32));
+		}
+		tid = index_getnext_tid(st->iscan, ForwardScanDirection);
+
+		if (tid == NULL)
+			st->index_done = true;
+		else
+			st->tids[st->n++] = *tid;
+	}
+	MemoryContextSwitchTo(oldcxt);
+	if (st->n == 0)
+		return;
+
+	/* counting sort of the positions by block (rows in blocks added since: the last bucket) */
+	nbuckets = Max(1, Min((uint32) st->n, st->nblocks));
+	memset(st->counts, 0, (nbuckets + 1) * sizeof(uint32));
+	for (i = 0; i < st->n; i++)
+	{
+		BlockNumber blk = ItemPointerGetBlockNumber(&st->tids[i]);
+		uint32		b = (blk >= st->nblocks) ? nbuckets - 1 :
+			(uint32) ((uint64) blk * nbuckets / st->nblocks);
+
+		st->counts[b + 1]++;
+	}
+	for (i = 1; i <= (int) nbuckets; i++)
+		st->counts[i] += st->counts[i - 1];
+	for (i = 0; i < st->n; i++)
+	{
+		BlockNumber blk = ItemPointerGetBlockNumber(&st->tids[i]);
+		uint32		b = (blk >= st->nblocks) ? nbuckets - 1 :
+			(uint32) ((uint64) blk * nbuckets / st->nblocks);
+		CaBatchRef *ref = &st->refs[st->counts[b]++];
+
+		ref->tid = st->tids[i];
+		ref->pos = i;
+	}
+
+	/*
+	 * Page at a time, as a bitmap heap scan does: under one share lock, find the visible member
+	 * of each TID's HOT chain; then, holding only the pin (which keeps the tuples in place),
+	 * reduce each visible row to its uscc and contribution.
+	 */
+	MemoryContextReset(st->rowcxt);
+	oldcxt = MemoryContextSwitchTo(st->rowcxt);
+	for (i = 0; i < st->n;)
+	{
+		BlockNumber blk = ItemPointerGetBlockNumber(&st->refs[i].tid);
+		Buffer		buf;
+		Page		page;
+		bool		all_visible;
+		int			j,
+					k;
+
+		for (j = i + 1; j < st->n; j++)
+			if (ItemPointerGetBlockNumber(&st->refs[j].tid) != blk)
+				break;
+
+		buf = ReadBuffer(st->rel, blk);
+		heap_page_prune_opt(st->rel, buf);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		all_visible = st->all_visible_ok && PageIsAllVisible(page);
+		for (k = i; k < j; k++)
+		{
+			CaBatchRef *ref = &st->refs[k];
+			bool		valid;
+
+			if (all_visible)
+			{
+				/*
+				 * Every tuple on the page is visible to everyone: the row is the tuple the TID
+				 * names, or the one its redirect names (a HOT chain on such a page has no
+				 * other member left).
+				 */
+				OffsetNumber off = ItemPointerGetOffsetNumber(&ref->tid);
+				ItemId		lp;
+
+				valid = false;
+				if (off >= FirstOffsetNumber && off <= PageGetMaxOffsetNumber(page))
+				{
+					lp = PageGetItemId(page, off);
+					if (ItemIdIsRedirected(lp))
+					{
+						off = ItemIdGetRedirect(lp);
+						lp = PageGetItemId(page, off);
+					}
+					valid = ItemIdIsNormal(lp);
+					ItemPointerSetOffsetNumber(&ref->tid, off);
+				}
+			}
+			else
+			{
+				HeapTupleData tuple;
+				bool		all_dead;
+
+				valid = heap_hot_search_buffer(&ref->tid, st->rel, buf, st->snapshot, &tuple,
+											   &all_dead, true);
+			}
+			st->items[ref->pos].valid = valid;
+		}
+		LockBuffer(buf, BUFFER_LOCK_UNLOCK);
+
+		for (k = i; k < j; k++)
+		{
+			CaBatchRef *ref = &st->refs[k];
+			CaBatchItem *item = &st->items[ref->pos];
+			ItemId		lp;
+			HeapTupleData tuple;
+			bool		isnull;
+
+			if (!item->valid)
+				continue;
+			/* ref->tid is now the visible tuple's own TID, on the same page */
+			lp = PageGetItemId(page, ItemPointerGetOffsetNumber(&ref->tid));
+			tuple.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+			tuple.t_len = ItemIdGetLength(lp);
+			tuple.t_tableOid = RelationGetRelid(st->rel);
+			tuple.t_self = ref->tid;
+			ExecStoreHeapTuple(&tuple, st->slot, false);
+			item->uscc = *DatumGetUsccP(slot_getattr(st->slot, st->uscc_att, &isnull));
+			item->value = ca_stream_value(st);
+			ExecClearTuple(st->slot);
+		}
+		ReleaseBuffer(buf);
+		i = j;
+		CHECK_FOR_INTERRUPTS();
+	}
 	MemoryContextSwitchTo(oldcxt);
 }
 
-static void
-ca_ordered_scan_end(CaOrderedScan *os)
+/* The next visible row of the stream without consuming it, or NULL at the end. */
+static inline const CaBatchItem *
+ca_stream_peek(CaBatchStream *st)
 {
-	index_endscan(os->scan);
-	ExecDropSingleTupleTableSlot(os->slot);
-	index_close(os->idx, AccessShareLock);
-	table_close(os->rel, AccessShareLock);
+	for (;;)
+	{
+		if (st->pos >= st->n)
+		{
+			if (st->index_done)
+				return NULL;
+			ca_stream_fill(st);
+			continue;
+		}
+		if (st->items[st->pos].valid)
+			return &st->items[st->pos];
+		st->pos++;
+	}
+}
+
+/* Sum of the contributions of the stream's rows of u (skipping rows of smaller uscc). */
+static inline double
+ca_stream_sum(CaBatchStream *st, const Uscc *u)
+{
+	const CaBatchItem *item;
+	double		sum = 0.0;
+
+	while ((item = ca_stream_peek(st)) != NULL)
+	{
+		int			c = ca_uscc_cmp(&item->uscc, u);
+
+		if (c > 0)
+			break;
+		if (c == 0)
+			sum += item->value;
+		st->pos++;
+	}
+	return sum;
 }
 
 PG_FUNCTION_INFO_V1(ca_credit_scores);
@@ -803,118 +1183,58 @@ PG_FUNCTION_INFO_V1(ca_credit_scores);
 /*
  * credit_scores(as_of date, basis text) -> TABLE(uscc uscc, score numeric)
  *
- * One merge of three scans in uscc order: each enterprise's sanctions and events follow it
- * directly in their indexes, so each is summed as it streams by and nothing is kept per
- * enterprise; the output goes to a tuplestore that spills to disk past work_mem.
+ * One merge of three streams in uscc order (enterprise_pkey, sanction_natural_key,
+ * credit_event_uscc_idx): each enterprise's sanctions and events follow it directly, so they are
+ * summed as they go by and nothing is kept per enterprise; the output goes to a tuplestore that
+ * spills to disk past work_mem.
  */
 Datum
 ca_credit_scores(PG_FUNCTION_ARGS)
 {
-	DateADT		as_of = PG_GETARG_DATEADT(0);
-	CaBasis		basis = ca_basis_arg(PG_GETARG_TEXT_PP(1));
+	CaScoresParams params;
 	Snapshot	snapshot = GetActiveSnapshot();
 	TupleDesc	tupdesc;
 	Tuplestorestate *store;
-	MemoryContext rowcxt,
-				oldcxt;
-	CaRules    *rules;
-	CaNumCache *numcache;
-	CaOrderedScan ent,
+	CaBatchStream ent,
 				san,
 				evt;
-	CaSanctionCols sc;
-	CaEventCols ec;
+	const CaBatchItem *e;
 
+	params.as_of = PG_GETARG_DATEADT(0);
+	params.basis = ca_basis_arg(PG_GETARG_TEXT_PP(1));
 	ca_check_select(CA_REL_ENTERPRISE);
 	ca_check_record_access();
 	store = ca_materialize_setup(fcinfo, &tupdesc);
 
-	rules = ca_rules_load(CurrentMemoryContext, snapshot);
-	numcache = palloc0(sizeof(CaNumCache));
-	rowcxt = AllocSetContextCreate(CurrentMemoryContext, "credit_scores row",
-								   ALLOCSET_DEFAULT_SIZES);
+	params.rules = ca_rules_load(CurrentMemoryContext, snapshot);
+	params.numcache = palloc0(sizeof(CaNumCache));
+	ca_stream_begin(&ent, CA_STREAM_ENTERPRISE, CA_REL_ENTERPRISE, CA_REL_ENTERPRISE_PKEY,
+					snapshot, &params);
+	ca_stream_begin(&san, CA_STREAM_SANCTION, CA_REL_SANCTION, CA_REL_SANCTION_USCC_IDX,
+					snapshot, &params);
+	ca_stream_begin(&evt, CA_STREAM_EVENT, CA_REL_CREDIT_EVENT, CA_REL_CREDIT_EVENT_USCC_IDX,
+					snapshot, &params);
+	ca_sanction_cols(san.rel, &params.sc);
+	ca_event_cols(evt.rel, &params.ec);
 
-	ca_ordered_scan_begin(&ent, CA_REL_ENTERPRISE, CA_REL_ENTERPRISE_PKEY, snapshot);
-	ca_ordered_scan_begin(&san, CA_REL_SANCTION, CA_REL_SANCTION_USCC_IDX, snapshot);
-	ca_ordered_scan_begin(&evt, CA_REL_CREDIT_EVENT, CA_REL_CREDIT_EVENT_USCC_IDX, snapshot);
-	ca_sanction_cols(san.rel, &sc);
-	ca_event_cols(evt.rel, &ec);
-
-	ca_ordered_scan_next(&san);
-	ca_ordered_scan_next(&evt);
-	for (;;)
+	while ((e = ca_stream_peek(&ent)) != NULL)
 	{
-		Uscc		u;
+		Uscc		u = e->uscc;
 		double		sum = 100.0;
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
-		CHECK_FOR_INTERRUPTS();
-		ca_ordered_scan_next(&ent);
-		if (!ent.valid)
-			break;
-		u = *ent.uscc;
-		oldcxt = MemoryContextSwitchTo(rowcxt);
-
-		/* rows of enterprises not visible to us (none, by the foreign keys) are skipped */
-		while (san.valid && ca_uscc_cmp(san.uscc, &u) < 0)
-			ca_ordered_scan_next(&san);
-		for (; san.valid && ca_uscc_cmp(san.uscc, &u) == 0; ca_ordered_scan_next(&san))
-		{
-			bool		isnull;
-			Datum		d;
-			text	   *cat;
-			const CaRule *rule;
-			DateADT		start,
-						removed_on;
-
-			d = slot_getattr(san.slot, sc.removal_reason, &isnull);
-			if (!isnull && ca_text_equals(d, "revoked", 7))
-				continue;
-			cat = DatumGetTextPP(slot_getattr(san.slot, sc.category, &isnull));
-			rule = ca_rule_lookup(rules, VARDATA_ANY(cat), VARSIZE_ANY_EXHDR(cat),
-								  ca_severity_rank(DatumGetObjectId(slot_getattr(san.slot, sc.severity,
-																				 &isnull))));
-			if (rule == NULL)
-				continue;
-			start = DatumGetDateADT(slot_getattr(san.slot,
-												 basis == CA_BASIS_FACT ? sc.fact_date : sc.listed_on,
-												 &isnull));
-			d = slot_getattr(san.slot, sc.removed_on, &isnull);
-			removed_on = isnull ? DATEVAL_NOEND : DatumGetDateADT(d);
-			sum += ca_sanction_points(rule->points, rule->recovery_days, start, removed_on, as_of);
-		}
-
-		while (evt.valid && ca_uscc_cmp(evt.uscc, &u) < 0)
-			ca_ordered_scan_next(&evt);
-		for (; evt.valid && ca_uscc_cmp(evt.uscc, &u) == 0; ca_ordered_scan_next(&evt))
-		{
-			bool		isnull;
-			Datum		d;
-			DateADT		event_date;
-			int32		valid_days;
-
-			event_date = DatumGetDateADT(slot_getattr(evt.slot, ec.event_date, &isnull));
-			if (as_of < event_date)
-				continue;
-			d = slot_getattr(evt.slot, ec.valid_days, &isnull);
-			valid_days = isnull ? 0 : DatumGetInt32(d);
-			sum += ca_event_points(event_date, valid_days,
-								   ca_numcache_get(numcache,
-												   slot_getattr(evt.slot, ec.points, &isnull)),
-								   as_of);
-		}
-
+		ent.pos++;
+		sum += ca_stream_sum(&san, &u);
+		sum += ca_stream_sum(&evt, &u);
 		values[0] = UsccPGetDatum(&u);
-		values[1] = ca_score_numeric(ca_clamp_score(sum));
+		values[1] = ca_score_numeric_cached(ca_clamp_score(sum));
 		tuplestore_putvalues(store, tupdesc, values, nulls);
-		MemoryContextSwitchTo(oldcxt);
-		MemoryContextReset(rowcxt);
 	}
 
-	ca_ordered_scan_end(&evt);
-	ca_ordered_scan_end(&san);
-	ca_ordered_scan_end(&ent);
+	ca_stream_end(&evt);
+	ca_stream_end(&san);
+	ca_stream_end(&ent);
 	return (Datum) 0;
 }
 
@@ -1036,7 +1356,7 @@ ca_score_history(PG_FUNCTION_ARGS)
 		bool		nulls[2] = {false, false};
 		bool		recovering = false;
 
-		values[1] = ca_score_numeric(ca_score_compute(&rec, (DateADT) d, basis));
+		values[1] = ca_score_numeric_cached(ca_score_compute(&rec, (DateADT) d, basis));
 		if (d == from || d == to ||
 			DatumGetInt32(DirectFunctionCall2(numeric_cmp, values[1], prev)) != 0)
 		{

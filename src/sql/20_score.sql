@@ -1,6 +1,8 @@
 -- credit_audit: the credit score (DESIGN.md "Credit score"), implemented in src/score.c.
 -- score(u, t) = clamp(100 + sum of credit events + sum of sanctions, 0, 100), computed in double
--- precision and returned as numeric rounded to 2 decimals.
+-- precision and returned as numeric rounded to 2 decimals.  The functions read sanction,
+-- credit_event, score_rule (and enterprise) through their indexes for the caller, who needs
+-- SELECT on those tables.
 
 CREATE FUNCTION credit_audit.credit_score(u credit_audit.uscc, as_of date DEFAULT current_date,
                                           basis text DEFAULT 'listing')
@@ -8,7 +10,7 @@ RETURNS numeric
 LANGUAGE C STABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'ca_credit_score';
 COMMENT ON FUNCTION credit_audit.credit_score(credit_audit.uscc, date, text) IS
-  'credit score of an enterprise on a day: clamp(100 + credit events + sanctions, 0, 100); a non-revoked sanction deducts its score_rule points from listed_on (basis listing) or fact_date (basis fact) until removed_on, then recovers linearly over recovery_days; computed in double precision, rounded to 2 decimals';
+  'credit score of an enterprise on a day: clamp(100 + credit events + sanctions, 0, 100); a non-revoked sanction deducts its score_rule points from listed_on (basis listing) or fact_date (basis fact) until removed_on, then recovers linearly over recovery_days; revoked listings count for nothing; computed in double precision, rounded to 2 decimals';
 
 CREATE FUNCTION credit_audit.credit_scores(as_of date DEFAULT current_date,
                                            basis text DEFAULT 'listing')
