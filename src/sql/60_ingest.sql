@@ -121,6 +121,7 @@ CREATE TABLE credit_audit.sanction_quarantine (
 CREATE INDEX sanction_quarantine_reason_idx ON credit_audit.sanction_quarantine (reason, quarantined_at);
 COMMENT ON TABLE credit_audit.sanction_quarantine IS
   'staging rows ingest_sanctions() did not take, with their raw values and why';
+COMMENT ON COLUMN credit_audit.sanction_quarantine.id IS 'order of quarantining';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.uscc IS 'raw value as delivered';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.enterprise_name IS 'raw value as delivered';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.department IS 'raw value as delivered';
