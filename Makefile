@@ -28,7 +28,8 @@ ISOLATION := $(sort $(basename $(notdir $(wildcard test/specs/*.spec))))
 ISOLATION_OPTS = --inputdir=test --outputdir=output_iso
 
 PG_CPPFLAGS = -I$(srcdir)/src -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
-EXTRA_CLEAN = output_iso results regression.diffs regression.out test/fuzz/uscc_check
+EXTRA_CLEAN = output_iso results regression.diffs regression.out test/fuzz/uscc_check \
+	test/fuzz/uscc_fuzz
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -44,3 +45,17 @@ test/fuzz/uscc_check: test/fuzz/uscc_check.c src/uscc_core.c src/uscc_core.h
 .PHONY: unitcheck
 unitcheck: test/fuzz/uscc_check
 	test/fuzz/uscc_check
+
+# libFuzzer harness of the USCC parser (needs clang): runs FUZZ_SECONDS from the seeds in
+# test/fuzz/seeds, writing what it finds to FUZZ_CORPUS (outside the tree).
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CORPUS ?= /tmp/credit_audit-uscc-corpus
+test/fuzz/uscc_fuzz: test/fuzz/uscc_fuzz.c src/uscc_core.c src/uscc_core.h
+	$(FUZZ_CC) -g -O1 -Wall -Wextra -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$(srcdir)/src \
+		-o $@ test/fuzz/uscc_fuzz.c src/uscc_core.c
+
+.PHONY: fuzz
+fuzz: test/fuzz/uscc_fuzz
+	mkdir -p $(FUZZ_CORPUS)
+	test/fuzz/uscc_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=128 $(FUZZ_CORPUS) test/fuzz/seeds

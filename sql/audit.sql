@@ -235,6 +235,23 @@ SELECT count(*) AS findings_of_last FROM credit_audit.finding
  WHERE sanction_id = (SELECT max(id) FROM credit_audit.sanction);
 SELECT count(*) FROM credit_audit.audit();
 
+-- columns of domain types over uscc, date and numeric are read as their base types
+CREATE DOMAIN public.audit_code AS credit_audit.uscc;
+CREATE DOMAIN public.audit_day AS date CHECK (VALUE > '2000-01-01');
+CREATE DOMAIN public.audit_money AS numeric(12,2) CHECK (VALUE >= 0);
+CREATE TABLE public.audit_domain_grants (
+    id bigint PRIMARY KEY,
+    who public.audit_code NOT NULL,
+    day public.audit_day NOT NULL,
+    amt public.audit_money NOT NULL
+);
+SELECT credit_audit.guard('public.audit_domain_grants', 'who', 'day', 'amt',
+                          program => 'rent', mode => 'off');
+INSERT INTO public.audit_domain_grants VALUES (1, '9144030071526726XG', '2019-03-10', 321.5);
+SELECT credit_audit.refresh_findings();
+SELECT source_table, source_key, kind, sanction_id, grant_date::text, amount
+  FROM credit_audit.audit() WHERE source_table = 'public.audit_domain_grants' ORDER BY sanction_id;
+
 -- keys do not depend on the session's DateStyle: a sweep under another style adds nothing
 SET datestyle = 'German, DMY';
 SELECT credit_audit.refresh_findings();

@@ -368,13 +368,48 @@ SELECT u, n FROM bin_dst ORDER BY n, u;
 COPY (SELECT 1 WHERE false) TO :'copyfile';
 
 --
--- Markings of every function of the type: IMMUTABLE, STRICT, PARALLEL SAFE.
+-- Other database encodings: input is converted to UTF-8 before parsing, so full-width forms
+-- work in EUC_CN too; SQL_ASCII bytes go to the parser as they are, and uscc_is_valid() does
+-- not raise on bytes that are not UTF-8 there.
+--
+SELECT current_database() AS regress_db \gset
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS uscc_regress_euc_cn;
+DROP DATABASE IF EXISTS uscc_regress_sql_ascii;
+RESET client_min_messages;
+CREATE DATABASE uscc_regress_euc_cn ENCODING 'EUC_CN' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+CREATE DATABASE uscc_regress_sql_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0;
+\c uscc_regress_euc_cn
+SET client_encoding = 'UTF8';
+CREATE EXTENSION credit_audit;
+SELECT '　９１３３００００７３３７９６１０６ｐ'::credit_audit.uscc AS full_width,
+       credit_audit.uscc_is_valid('９１４４０３００７１５２６７２６ＸＧ') AS is_valid,
+       credit_audit.uscc_check_char('９１３３００００７３３７９６１０６') AS check_char,
+       (SELECT name FROM credit_audit.department WHERE code = 'market') AS shipped_name;
+SELECT '9133Ｏ000733796106P'::credit_audit.uscc;
+\c uscc_regress_sql_ascii
+SET client_encoding = 'UTF8';
+CREATE EXTENSION credit_audit;
+SELECT '９１３３００００７３３７９６１０６ｐ'::credit_audit.uscc AS full_width,
+       credit_audit.uscc_is_valid(convert_from('\xff'::bytea, 'SQL_ASCII')) AS lone_byte,
+       credit_audit.uscc_is_valid(convert_from('\x3931333330303030373333373936313036ff'::bytea,
+                                               'SQL_ASCII')) AS bad_last_byte;
+\c :regress_db
+DROP DATABASE uscc_regress_euc_cn;
+DROP DATABASE uscc_regress_sql_ascii;
+SET search_path = credit_audit, public;
+
+--
+-- Markings of every function of the type (this file's functions; other pieces pin theirs):
+-- IMMUTABLE, STRICT, PARALLEL SAFE, commented; comparison, hash and cast-to-text LEAKPROOF.
 --
 SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict, p.proparallel,
        p.proleakproof, obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented
   FROM pg_proc p
  WHERE p.pronamespace = 'credit_audit'::regnamespace
-   AND (p.proname LIKE 'uscc%' OR p.oid IN (SELECT castfunc FROM pg_cast
-                                             WHERE castsource = 'credit_audit.uscc'::regtype
-                                                OR casttarget = 'credit_audit.uscc'::regtype))
+   AND p.proname IN ('uscc_in', 'uscc_out', 'uscc_recv', 'uscc_send', 'uscc_from_text',
+                     'uscc_to_text', 'uscc_eq', 'uscc_ne', 'uscc_lt', 'uscc_le', 'uscc_gt',
+                     'uscc_ge', 'uscc_cmp', 'uscc_sortsupport', 'uscc_hash',
+                     'uscc_hash_extended', 'uscc_is_valid', 'uscc_region', 'uscc_org_code',
+                     'uscc_org_code_valid', 'uscc_check_char')
  ORDER BY p.proname, 1::text;

@@ -5,6 +5,7 @@ SET client_min_messages = warning;
 DROP EXTENSION IF EXISTS credit_audit CASCADE;
 CREATE EXTENSION credit_audit;
 RESET client_min_messages;
+SET DateStyle = 'ISO, YMD';
 
 \set ECHO none
 \i test/data/seed_case.sql
@@ -66,9 +67,10 @@ SELECT flagged_subsidies, flagged_amount, open_findings, risk_level
 
 -- The grant paid after repair (2020-10-12) is not flagged; the low_score finding (record mode)
 -- has no listing columns.
-SELECT count(*) AS findings_after_repair
-  FROM credit_audit.flagged_subsidies
- WHERE uscc = '91330108MA28N4QT71' AND grant_date >= '2020-07-15';
+SELECT (SELECT count(*) FROM credit_audit.subsidy
+         WHERE uscc::text = '91330108MA28N4QT71' AND applied_on = '2020-10-12') AS grants_after_repair,
+       (SELECT count(*) FROM credit_audit.flagged_subsidies
+         WHERE uscc = '91330108MA28N4QT71' AND grant_date >= '2020-07-15') AS findings_after_repair;
 SELECT kind, status, program, paying_department, grant_date, amount,
        sanction_id IS NULL AS no_sanction, sanction_department, category, severity,
        fact_date, listed_on, removed_on, removal_reason
@@ -126,7 +128,7 @@ SELECT f.kind, f.source_table, f.source_key
  WHERE f.status <> 'dismissed'
    AND NOT EXISTS (SELECT 1 FROM credit_audit.guarded_grants() g
                     WHERE g.source_table = f.source_table AND g.source_key = f.source_key
-                      AND g.uscc = f.uscc AND g.grant_date = f.grant_date AND g.amount = f.amount);
+                      AND g.uscc OPERATOR(credit_audit.=) f.uscc AND g.grant_date = f.grant_date AND g.amount = f.amount);
 SELECT source_table, count(*), sum(amount)
   FROM credit_audit.guarded_grants() GROUP BY source_table ORDER BY source_table;
 -- one enterprise's grants, from every table
@@ -203,7 +205,8 @@ BEGIN;
 UPDATE credit_audit.finding SET status = 'dismissed'
  WHERE source_table = 'hrss.employment_subsidy' AND source_key = 'RS2019-0412'
    AND sanction_id = (SELECT id FROM credit_audit.sanction
-                       WHERE uscc = '91330108MA2GD13P2G' AND department = 'finance');
+                       WHERE uscc OPERATOR(credit_audit.=) '91330108MA2GD13P2G'
+                         AND department = 'finance');
 -- still flagged by the other listing: unchanged
 SELECT flagged_subsidies, flagged_amount FROM credit_audit.enterprise_risk WHERE uscc = '91330108MA2GD13P2G';
 UPDATE credit_audit.finding SET status = 'dismissed'

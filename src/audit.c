@@ -13,10 +13,12 @@
  * own name.
  *
  * One engine serves the three callers.  It holds a set of sanctions in memory, hashed by
- * enterprise (a simplehash of the 12-byte packed code), and streams every guarded table
- * through it: a heap scan that deforms only the needed columns, one hash probe per row, and
- * output work only for the rows of listed enterprises, in a scratch context reset per row.
- * Memory is bounded by the sanctions' size, not the grants'.
+ * enterprise (a simplehash of the 12-byte packed code; 24 bytes per sanction, grouped by
+ * enterprise, with each enterprise's earliest start and latest end), and streams every guarded
+ * table through it: a heap scan that deforms only the needed columns, one hash probe per row
+ * (a page's probes issued together with prefetches, so the scan does not wait on memory row by
+ * row), and output work only for the rows of listed enterprises that fall in a listing, in a
+ * scratch context reset per row.  Memory is bounded by the sanctions' size, not the grants'.
  *	  - audit(basis): all non-revoked sanctions, read-only; rows go to a tuplestore (which
  *		spills to disk beyond work_mem).
  *	  - refresh_findings(): the same sweep, every row handed to ca_finding_add().
@@ -42,6 +44,7 @@
 #include "credit_audit.h"
 
 #include "access/genam.h"
+#include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/skey.h"
@@ -77,27 +80,39 @@ PG_FUNCTION_INFO_V1(ca_audit);
 PG_FUNCTION_INFO_V1(ca_refresh_findings);
 
 #define CA_KIND_RETROACTIVE "retroactive"
+
+#if defined(__GNUC__) || defined(__clang__)
+#define CA_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define CA_PREFETCH(p) ((void) 0)
+#endif
 #define CA_KIND_PAID_WHILE_LISTED "paid_while_listed"
 
 /* ---- sanctions in memory, grouped by enterprise ---- */
 
 typedef struct CaAuditSanction
 {
-	Uscc		uscc;
 	int64		id;
 	DateADT		fact_date;
 	DateADT		listed_on;
 	DateADT		removed_on;		/* DATEVAL_NOEND while listed */
-	const char *department;		/* interned in the set's context */
-} CaAuditSanction;
+	int32		department;		/* index into the set's interned department codes */
+} CaAuditSanction;				/* 24 bytes: 300k of them stay within the CPU caches */
+
+typedef struct CaLoadSanction
+{
+	Uscc		uscc;
+	CaAuditSanction s;
+} CaLoadSanction;				/* as loaded, before grouping by enterprise */
 
 typedef struct CaEntEntry
 {
 	Uscc		key;
-	uint32		hash;
 	char		status;
 	uint32		first;			/* index of the enterprise's first sanction in the array */
 	uint32		count;
+	DateADT		lo;				/* no finding for a date before lo ... */
+	DateADT		hi;				/* ... or from hi on: rejects most rows without the array */
 } CaEntEntry;
 
 static inline uint32
@@ -112,8 +127,6 @@ ca_uscc_hash(const Uscc *u)
 #define SH_KEY key
 #define SH_HASH_KEY(tb, k) ca_uscc_hash(&(k))
 #define SH_EQUAL(tb, a, b) (memcmp((a).bytes, (b).bytes, USCC_PACKED_LEN) == 0)
-#define SH_STORE_HASH
-#define SH_GET_HASH(tb, a) ((a)->hash)
 #define SH_SCOPE static inline
 #define SH_DECLARE
 #define SH_DEFINE
@@ -124,10 +137,12 @@ typedef struct CaSanctionSet
 	MemoryContext cxt;
 	int			n;
 	int			cap;
-	CaAuditSanction *items;		/* sorted by uscc once built */
+	CaLoadSanction *raw;		/* while loading */
+	CaAuditSanction *items;		/* once built: grouped by enterprise */
 	caent_hash *byent;
 	int			ndepts;
-	const char *depts[64];		/* interned department codes (a handful in practice) */
+	int			deptcap;
+	const char **depts;			/* interned department codes (a handful in practice) */
 } CaSanctionSet;
 
 static CaSanctionSet *
@@ -139,77 +154,94 @@ ca_set_create(MemoryContext parent)
 
 	set->cxt = cxt;
 	set->cap = 1024;
-	set->items = MemoryContextAllocHuge(cxt, sizeof(CaAuditSanction) * set->cap);
+	set->raw = MemoryContextAllocHuge(cxt, sizeof(CaLoadSanction) * set->cap);
+	set->deptcap = 16;
+	set->depts = MemoryContextAlloc(cxt, sizeof(char *) * set->deptcap);
 	return set;
 }
 
-static const char *
+static int32
 ca_set_intern(CaSanctionSet *set, const char *dept)
 {
-	for (int i = 0; i < set->ndepts; i++)
+	for (int i = set->ndepts - 1; i >= 0; i--)
 		if (strcmp(set->depts[i], dept) == 0)
-			return set->depts[i];
-	if (set->ndepts < (int) lengthof(set->depts))
+			return i;
+	if (set->ndepts == set->deptcap)
 	{
-		set->depts[set->ndepts] = MemoryContextStrdup(set->cxt, dept);
-		return set->depts[set->ndepts++];
+		set->deptcap *= 2;
+		set->depts = repalloc(set->depts, sizeof(char *) * set->deptcap);
 	}
-	return MemoryContextStrdup(set->cxt, dept);
+	set->depts[set->ndepts] = MemoryContextStrdup(set->cxt, dept);
+	return set->ndepts++;
 }
 
 static void
 ca_set_add(CaSanctionSet *set, const Uscc *u, int64 id, DateADT fact_date, DateADT listed_on,
 		   DateADT removed_on, const char *dept)
 {
-	CaAuditSanction *s;
+	CaLoadSanction *r;
 
 	if (set->n == set->cap)
 	{
 		set->cap *= 2;
-		set->items = repalloc_huge(set->items, sizeof(CaAuditSanction) * set->cap);
+		set->raw = repalloc_huge(set->raw, sizeof(CaLoadSanction) * set->cap);
 	}
-	s = &set->items[set->n++];
-	s->uscc = *u;
-	s->id = id;
-	s->fact_date = fact_date;
-	s->listed_on = listed_on;
-	s->removed_on = removed_on;
-	s->department = ca_set_intern(set, dept);
+	r = &set->raw[set->n++];
+	r->uscc = *u;
+	r->s.id = id;
+	r->s.fact_date = fact_date;
+	r->s.listed_on = listed_on;
+	r->s.removed_on = removed_on;
+	r->s.department = ca_set_intern(set, dept);
 }
 
+/*
+ * Group the sanctions by enterprise (a counting sort through the hash: linear, no comparisons)
+ * and hash the groups.  Returns the number of enterprises.
+ */
 static int
-ca_sanction_cmp(const void *a, const void *b)
-{
-	const CaAuditSanction *x = a;
-	const CaAuditSanction *y = b;
-	int			c = ca_uscc_cmp(&x->uscc, &y->uscc);
-
-	if (c != 0)
-		return c;
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* Sort by enterprise and hash the groups. Returns the number of enterprises. */
-static int
-ca_set_build(CaSanctionSet *set)
+ca_set_build(CaSanctionSet *set, bool with_retroactive)
 {
 	int			nent = 0;
+	uint32		pos = 0;
+	caent_iterator it;
+	CaEntEntry *e;
+	CaAuditSanction *grouped;
 
-	qsort(set->items, set->n, sizeof(CaAuditSanction), ca_sanction_cmp);
-	set->byent = caent_create(set->cxt, Max(set->n, 16), NULL);
+	set->byent = caent_create(set->cxt, Max(set->n / 2, 16), NULL);
 	for (int i = 0; i < set->n; i++)
 	{
+		const CaLoadSanction *r = &set->raw[i];
 		bool		found;
-		CaEntEntry *e = caent_insert(set->byent, set->items[i].uscc, &found);
 
+		e = caent_insert(set->byent, r->uscc, &found);
 		if (!found)
 		{
-			e->first = i;
 			e->count = 0;
+			e->lo = DATEVAL_NOEND;
+			e->hi = DATEVAL_NOBEGIN;
 			nent++;
 		}
 		e->count++;
+		e->lo = Min(e->lo, with_retroactive ? r->s.fact_date : r->s.listed_on);
+		e->hi = Max(e->hi, r->s.removed_on);
 	}
+	caent_start_iterate(set->byent, &it);
+	while ((e = caent_iterate(set->byent, &it)) != NULL)
+	{
+		e->first = pos;
+		pos += e->count;
+		e->count = 0;
+	}
+	grouped = MemoryContextAllocHuge(set->cxt, sizeof(CaAuditSanction) * Max(set->n, 1));
+	for (int i = 0; i < set->n; i++)
+	{
+		e = caent_lookup(set->byent, set->raw[i].uscc);
+		grouped[e->first + e->count++] = set->raw[i].s;
+	}
+	pfree(set->raw);
+	set->raw = NULL;
+	set->items = grouped;
 	return nent;
 }
 
@@ -318,13 +350,19 @@ typedef struct CaLeaf
 	AttrNumber	program_att;	/* 0 if the program is fixed */
 	AttrNumber *key_atts;
 	AttrNumber	maxatt;
+	Oid			date_typid;		/* column types, in this heap */
+	Oid			amount_typid;
+	Oid			program_typid;
+	Oid			key_typid;		/* of the first key column */
 } CaLeaf;
 
 typedef struct CaGuarded
 {
 	Oid			relid;
 	char	   *source_table;
+	Datum		source_table_text;
 	char	   *program;		/* fixed program, or NULL */
+	Datum		program_text;	/* the same as a text datum, or 0 */
 	int			nkeys;
 	int			nleaves;
 	CaLeaf	   *leaves;
@@ -418,6 +456,8 @@ ca_context_load(CaAuditContext *ac, bool with_programs)
 		deconstruct_array(keys, INT2OID, sizeof(int16), true, TYPALIGN_SHORT,
 						  &keyatts, NULL, &g->nkeys);
 		g->source_table = ca_source_table_name(g->relid);
+		g->source_table_text = CStringGetTextDatum(g->source_table);
+		g->program_text = g->program ? CStringGetTextDatum(g->program) : (Datum) 0;
 
 		if (relkind == RELKIND_PARTITIONED_TABLE)
 			leaves = find_all_inheritors(g->relid, AccessShareLock, NULL);
@@ -444,6 +484,12 @@ ca_context_load(CaAuditContext *ac, bool with_programs)
 				l->key_atts[k] = ca_leaf_attnum(g->relid, leaf, DatumGetInt16(keyatts[k]));
 				l->maxatt = Max(l->maxatt, l->key_atts[k]);
 			}
+			/* base types: guard() accepts domains over the expected types */
+			l->date_typid = getBaseType(get_atttype(leaf, l->date_att));
+			l->amount_typid = getBaseType(get_atttype(leaf, l->amount_att));
+			l->program_typid = l->program_att ?
+				getBaseType(get_atttype(leaf, l->program_att)) : InvalidOid;
+			l->key_typid = g->nkeys > 0 ? getBaseType(get_atttype(leaf, l->key_atts[0])) : InvalidOid;
 		}
 		ac->nguarded++;
 	}
@@ -487,18 +533,26 @@ ca_program_department(const CaAuditContext *ac, const char *program)
 /* ---- the scan ---- */
 
 /* One finding candidate handed to the sink. Strings live in the per-row scratch context. */
+/*
+ * One finding candidate handed to the sink.  Text values are text datums (varlena), ready for
+ * a result tuple without copies: the table name and kind are built once per sweep, a text or
+ * integer key and a text program come straight from the row (or a buffer on the stack).
+ */
 typedef struct CaAuditRow
 {
-	const char *source_table;
-	const char *source_key;
+	const CaGuarded *g;
+	Datum		source_key;		/* text */
 	const Uscc *uscc;
-	const char *program;
-	const char *paying_department;
+	Datum		program;		/* text, or 0 for NULL */
 	DateADT		grant_date;
 	Datum		amount;			/* numeric */
 	const CaAuditSanction *sanction;
-	const char *kind;
+	int			kind;			/* CA_KIND_* index */
 } CaAuditRow;
+
+#define CA_KIND_PWL 0
+#define CA_KIND_RETRO 1
+static const char *const ca_kind_names[2] = {CA_KIND_PAID_WHILE_LISTED, CA_KIND_RETROACTIVE};
 
 typedef void (*CaAuditSink) (const CaAuditRow *row, void *arg);
 
@@ -581,21 +635,84 @@ ca_value_uscc(Datum d, bool isnull, Oid typid, Oid uscc_type, Uscc *out)
 	}
 }
 
+/* Buffer for an integer key as text: varlena header + up to 20 digits and a sign. */
+typedef union CaKeyBuf
+{
+	struct varlena hdr;
+	char		data[VARHDRSZ + MAXINT8LEN + 1];
+} CaKeyBuf;
+
+/*
+ * The row's key as a text datum, the same text as ca_source_key() gives: integer keys are
+ * formatted into buf, a text key is the column's own datum, anything else goes through the
+ * output functions (in the row context).
+ */
+static Datum
+ca_row_key(const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot, CaKeyBuf *buf)
+{
+	if (g->nkeys == 1)
+	{
+		int			k = l->key_atts[0] - 1;
+		Datum		d = slot->tts_values[k];
+		int			len = -1;
+
+		if (slot->tts_isnull[k])
+			return CStringGetTextDatum("");
+		switch (l->key_typid)
+		{
+#if PG_VERSION_NUM >= 140000
+			case INT8OID:
+				len = pg_lltoa(DatumGetInt64(d), VARDATA(&buf->hdr));
+				break;
+			case INT4OID:
+				len = pg_ltoa(DatumGetInt32(d), VARDATA(&buf->hdr));
+				break;
+			case INT2OID:
+				len = pg_itoa(DatumGetInt16(d), VARDATA(&buf->hdr));
+				break;
+#else							/* these returned void before 14 */
+			case INT8OID:
+				pg_lltoa(DatumGetInt64(d), VARDATA(&buf->hdr));
+				len = strlen(VARDATA(&buf->hdr));
+				break;
+			case INT4OID:
+				pg_ltoa(DatumGetInt32(d), VARDATA(&buf->hdr));
+				len = strlen(VARDATA(&buf->hdr));
+				break;
+			case INT2OID:
+				pg_itoa(DatumGetInt16(d), VARDATA(&buf->hdr));
+				len = strlen(VARDATA(&buf->hdr));
+				break;
+#endif
+			case TEXTOID:
+			case VARCHAROID:
+				return PointerGetDatum(pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d)));
+			default:
+				break;
+		}
+		if (len >= 0)
+		{
+			SET_VARSIZE(&buf->hdr, VARHDRSZ + len);
+			return PointerGetDatum(&buf->hdr);
+		}
+	}
+	if (g->nkeys == 0)
+		return DirectFunctionCall1(textin, DirectFunctionCall1(tidout,
+															   PointerGetDatum(&slot->tts_tid)));
+	return CStringGetTextDatum(ca_source_key(slot, g->nkeys, l->key_atts));
+}
+
 /* Judge one row of a listed enterprise against its sanctions and emit the findings. */
 static void
 ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot,
-			const CaEntEntry *ent, const Uscc *u)
+			const CaEntEntry *ent, const Uscc *u, DateADT d)
 {
-	TupleDesc	desc = slot->tts_tupleDescriptor;
-	DateADT		d;
 	const CaAuditSanction *first = &sc->set->items[ent->first];
 	bool		any = false;
 	MemoryContext old;
 	CaAuditRow	row;
+	CaKeyBuf	keybuf;
 
-	if (!ca_value_date(slot->tts_values[l->date_att - 1], slot->tts_isnull[l->date_att - 1],
-					   TupleDescAttr(desc, l->date_att - 1)->atttypid, &d))
-		return;
 	for (uint32 i = 0; i < ent->count && !any; i++)
 	{
 		const CaAuditSanction *s = &first[i];
@@ -607,34 +724,28 @@ ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slo
 		return;
 
 	old = MemoryContextSwitchTo(sc->rowcxt);
-	row.source_table = g->source_table;
+	row.g = g;
 	row.uscc = u;
 	row.grant_date = d;
-	if (g->nkeys > 0)
-		row.source_key = ca_source_key(slot, g->nkeys, l->key_atts);
+	row.source_key = ca_row_key(g, l, slot, &keybuf);
+	if (l->program_att == InvalidAttrNumber)
+		row.program = g->program_text;
+	else if (slot->tts_isnull[l->program_att - 1])
+		row.program = (Datum) 0;
+	else if (l->program_typid == TEXTOID || l->program_typid == VARCHAROID)
+		row.program = PointerGetDatum(pg_detoast_datum_packed((struct varlena *)
+															  DatumGetPointer(slot->tts_values[l->program_att - 1])));
 	else
-		row.source_key = DatumGetCString(DirectFunctionCall1(tidout,
-															 PointerGetDatum(&slot->tts_tid)));
-	if (l->program_att != InvalidAttrNumber)
 	{
-		if (slot->tts_isnull[l->program_att - 1])
-			row.program = NULL;
-		else
-		{
-			Oid			typoutput;
-			bool		typisvarlena;
+		Oid			typoutput;
+		bool		typisvarlena;
 
-			getTypeOutputInfo(TupleDescAttr(desc, l->program_att - 1)->atttypid,
-							  &typoutput, &typisvarlena);
-			row.program = OidOutputFunctionCall(typoutput, slot->tts_values[l->program_att - 1]);
-		}
+		getTypeOutputInfo(l->program_typid, &typoutput, &typisvarlena);
+		row.program = CStringGetTextDatum(OidOutputFunctionCall(typoutput,
+																slot->tts_values[l->program_att - 1]));
 	}
-	else
-		row.program = g->program;
-	row.paying_department = ca_program_department(sc->ac, row.program);
 	row.amount = ca_value_numeric(slot->tts_values[l->amount_att - 1],
-								  slot->tts_isnull[l->amount_att - 1],
-								  TupleDescAttr(desc, l->amount_att - 1)->atttypid);
+								  slot->tts_isnull[l->amount_att - 1], l->amount_typid);
 
 	for (uint32 i = 0; i < ent->count; i++)
 	{
@@ -643,9 +754,9 @@ ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slo
 		if (d >= s->removed_on)
 			continue;
 		if (s->listed_on <= d)
-			row.kind = CA_KIND_PAID_WHILE_LISTED;
+			row.kind = CA_KIND_PWL;
 		else if (sc->with_retroactive && s->fact_date <= d)
-			row.kind = CA_KIND_RETROACTIVE;
+			row.kind = CA_KIND_RETRO;
 		else
 			continue;
 		row.sanction = s;
@@ -687,6 +798,92 @@ ca_uscc_index(Relation rel, AttrNumber att, Oid uscc_type, RegProcedure *eqproc)
 	return NULL;
 }
 
+/*
+ * Page-at-a-time lookups.  With 150k enterprises the hash table and the sanction array are
+ * larger than the CPU caches, and a lookup per row waits for memory twice (the bucket, then the
+ * enterprise's sanctions).  When the heap scan moves to a new page, every visible tuple's code
+ * is read straight from the page (the scan holds the pin; visible tuples do not change), its
+ * bucket prefetched, then all of them looked up and their sanctions prefetched; the row loop
+ * then finds its entry ready.  Uses heapam's page-mode scan state (rs_vistuples), so only for
+ * heap tables in page mode; any other scan takes the row-by-row path.
+ */
+typedef struct CaPagePrefetch
+{
+	BlockNumber block;
+	int			n;
+	Uscc		keys[MaxHeapTuplesPerPage];
+	uint32		hashes[MaxHeapTuplesPerPage];
+	bool		present[MaxHeapTuplesPerPage];
+	CaEntEntry *ents[MaxHeapTuplesPerPage];
+} CaPagePrefetch;
+
+#if PG_VERSION_NUM < 180000
+static void
+ca_page_prepare(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc desc,
+				const CaLeaf *l)
+{
+	Page		page = BufferGetPage(hscan->rs_cbuf);
+	caent_hash *tb = sc->set->byent;
+
+	pf->block = hscan->rs_cblock;
+	pf->n = hscan->rs_ntuples;
+	for (int i = 0; i < pf->n; i++)
+	{
+		ItemId		lp = PageGetItemId(page, hscan->rs_vistuples[i]);
+		HeapTupleData tup;
+		bool		isnull;
+		Datum		d;
+
+		tup.t_data = (HeapTupleHeader) PageGetItem(page, lp);
+		tup.t_len = ItemIdGetLength(lp);
+		d = heap_getattr(&tup, l->uscc_att, desc, &isnull);
+		pf->present[i] = !isnull;
+		if (isnull)
+			continue;
+		memcpy(pf->keys[i].bytes, DatumGetPointer(d), USCC_PACKED_LEN);
+		pf->hashes[i] = ca_uscc_hash(&pf->keys[i]);
+		CA_PREFETCH(&tb->data[pf->hashes[i] & tb->sizemask]);
+	}
+	for (int i = 0; i < pf->n; i++)
+	{
+		CaEntEntry *e = NULL;
+
+		if (pf->present[i])
+		{
+			e = caent_lookup_hash(tb, pf->keys[i], pf->hashes[i]);
+			if (e != NULL)
+				CA_PREFETCH(&sc->set->items[e->first]);
+		}
+		pf->ents[i] = e;
+	}
+}
+#endif
+
+/*
+ * The entry of the slot's enterprise (NULL: not listed) through the page's lookups; false if
+ * the scan is not where the page state can answer (then the caller looks up itself).
+ */
+static bool
+ca_page_lookup(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc desc,
+			   const CaLeaf *l, TupleTableSlot *slot, CaEntEntry **ent)
+{
+#if PG_VERSION_NUM < 180000
+	int			i;
+
+	if (hscan->rs_cblock != pf->block)
+		ca_page_prepare(sc, pf, hscan, desc, l);
+	i = hscan->rs_cindex;
+	if (i < 0 || i >= pf->n ||
+		ItemPointerGetBlockNumber(&slot->tts_tid) != pf->block ||
+		ItemPointerGetOffsetNumber(&slot->tts_tid) != hscan->rs_vistuples[i])
+		return false;
+	*ent = pf->ents[i];
+	return true;
+#else
+	return false;
+#endif
+}
+
 static void
 ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 {
@@ -694,7 +891,7 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 	TupleDesc	desc = RelationGetDescr(rel);
 	TupleTableSlot *slot = table_slot_create(rel, NULL);
 	Oid			uscc_type = ca_uscc_type_oid();
-	Oid			uscc_typid = TupleDescAttr(desc, l->uscc_att - 1)->atttypid;
+	Oid			uscc_typid = getBaseType(TupleDescAttr(desc, l->uscc_att - 1)->atttypid);
 	Relation	idx = NULL;
 	RegProcedure eqproc = InvalidOid;
 
@@ -706,23 +903,26 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 	if (idx != NULL)
 	{
 		IndexScanDesc iscan = index_beginscan(rel, idx, sc->snapshot, 1, 0);
+		caent_iterator it;
+		CaEntEntry *ent;
 
-		for (int i = 0; i < sc->set->n; i++)
+		caent_start_iterate(sc->set->byent, &it);
+		while ((ent = caent_iterate(sc->set->byent, &it)) != NULL)
 		{
-			const CaAuditSanction *s = &sc->set->items[i];
 			ScanKeyData skey;
-			CaEntEntry *ent;
 
-			if (i > 0 && ca_uscc_cmp(&s->uscc, &sc->set->items[i - 1].uscc) == 0)
-				continue;		/* items are sorted: one probe per enterprise */
-			ent = caent_lookup(sc->set->byent, s->uscc);
-			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, UsccPGetDatum(&s->uscc));
+			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, UsccPGetDatum(&ent->key));
 			index_rescan(iscan, &skey, 1, NULL, 0);
 			while (index_getnext_slot(iscan, ForwardScanDirection, slot))
 			{
+				DateADT		d;
+
 				CHECK_FOR_INTERRUPTS();
 				slot_getsomeattrs(slot, l->maxatt);
-				ca_scan_row(sc, g, l, slot, ent, &s->uscc);
+				if (ca_value_date(slot->tts_values[l->date_att - 1],
+								  slot->tts_isnull[l->date_att - 1], l->date_typid, &d) &&
+					d >= ent->lo && d < ent->hi)
+					ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
 			}
 		}
 		index_endscan(iscan);
@@ -732,35 +932,69 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 	{
 		TableScanDesc scan = table_beginscan(rel, sc->snapshot, 0, NULL);
 		bool		direct = (uscc_typid == uscc_type);
+		AttrNumber	date_deform = Max(l->uscc_att, l->date_att);
+		CaPagePrefetch *pf = NULL;
+
+#if PG_VERSION_NUM < 180000
+		/* heap in page-at-a-time mode: look up a whole page's enterprises up front */
+		if (direct && rel->rd_tableam == GetHeapamTableAmRoutine() &&
+			(scan->rs_flags & SO_ALLOW_PAGEMODE) != 0)
+		{
+			pf = palloc(sizeof(CaPagePrefetch));
+			pf->block = InvalidBlockNumber;
+		}
+#endif
 
 		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
 		{
 			Uscc		u;
 			CaEntEntry *ent;
+			DateADT		d;
 
 			CHECK_FOR_INTERRUPTS();
-			slot_getsomeattrs(slot, l->maxatt);
-			if (slot->tts_isnull[l->uscc_att - 1])
-				continue;
-			if (direct)
-				memcpy(u.bytes, DatumGetPointer(slot->tts_values[l->uscc_att - 1]),
-					   USCC_PACKED_LEN);
+			if (pf != NULL && ca_page_lookup(sc, pf, (HeapScanDesc) scan, desc, l, slot, &ent))
+			{
+				if (ent == NULL)
+					continue;
+				u = ent->key;
+			}
 			else
 			{
-				bool		ok;
-				MemoryContext old = MemoryContextSwitchTo(sc->rowcxt);
+				/* deform only up to the uscc column; the rest only for listed enterprises */
+				slot_getsomeattrs(slot, l->uscc_att);
+				if (slot->tts_isnull[l->uscc_att - 1])
+					continue;
+				if (direct)
+					memcpy(u.bytes, DatumGetPointer(slot->tts_values[l->uscc_att - 1]),
+						   USCC_PACKED_LEN);
+				else
+				{
+					bool		ok;
+					MemoryContext old = MemoryContextSwitchTo(sc->rowcxt);
 
-				ok = ca_value_uscc(slot->tts_values[l->uscc_att - 1], false, uscc_typid,
-								   uscc_type, &u);
-				MemoryContextSwitchTo(old);
-				MemoryContextReset(sc->rowcxt);
-				if (!ok)
+					ok = ca_value_uscc(slot->tts_values[l->uscc_att - 1], false, uscc_typid,
+									   uscc_type, &u);
+					MemoryContextSwitchTo(old);
+					MemoryContextReset(sc->rowcxt);
+					if (!ok)
+						continue;
+				}
+				ent = caent_lookup(sc->set->byent, u);
+				if (ent == NULL)
 					continue;
 			}
-			ent = caent_lookup(sc->set->byent, u);
-			if (ent != NULL)
-				ca_scan_row(sc, g, l, slot, ent, &u);
+
+			/* the date, then the enterprise's summary, before touching its sanctions */
+			slot_getsomeattrs(slot, date_deform);
+			if (!ca_value_date(slot->tts_values[l->date_att - 1],
+							   slot->tts_isnull[l->date_att - 1], l->date_typid, &d) ||
+				d < ent->lo || d >= ent->hi)
+				continue;
+			slot_getsomeattrs(slot, l->maxatt);
+			ca_scan_row(sc, g, l, slot, ent, &u, d);
 		}
+		if (pf != NULL)
+			pfree(pf);
 		table_endscan(scan);
 	}
 	ExecDropSingleTupleTableSlot(slot);
@@ -784,30 +1018,39 @@ ca_scan_all(CaScan *sc)
 
 /* ---- sinks ---- */
 
+typedef struct CaFindingSink
+{
+	const CaAuditContext *ac;
+	const CaSanctionSet *set;
+	bool		all_new;		/* the sanctions were inserted by this statement */
+	int64		added;
+} CaFindingSink;
+
 static void
 ca_sink_finding(const CaAuditRow *row, void *arg)
 {
+	CaFindingSink *fs = arg;
 	CaFinding	f;
-	int64	   *added = arg;
 
-	f.kind = row->kind;
-	f.source_table = row->source_table;
-	f.source_key = row->source_key;
+	f.kind = ca_kind_names[row->kind];
+	f.source_table = row->g->source_table;
+	f.source_key = TextDatumGetCString(row->source_key);
 	f.uscc = row->uscc;
-	f.program = row->program;
+	f.program = row->program != (Datum) 0 ? TextDatumGetCString(row->program) : NULL;
 	f.grant_date = row->grant_date;
 	f.amount = row->amount;
 	f.sanction_id = row->sanction->id;
-	f.sanction_department = row->sanction->department;
-	f.paying_department = row->paying_department;
-	if (ca_finding_add(&f) != 0)
-		(*added)++;
+	f.sanction_department = fs->set->depts[row->sanction->department];
+	f.paying_department = ca_program_department(fs->ac, f.program);
+	if ((fs->all_new ? ca_finding_insert(&f) : ca_finding_add(&f)) != 0)
+		fs->added++;
 }
 
 typedef struct CaTupleSink
 {
 	Tuplestorestate *store;
 	TupleDesc	desc;
+	Datum		kind_text[2];
 } CaTupleSink;
 
 static void
@@ -817,20 +1060,15 @@ ca_sink_tuple(const CaAuditRow *row, void *arg)
 	Datum		values[8];
 	bool		nulls[8] = {false};
 
-	values[0] = CStringGetTextDatum(row->source_table);
-	values[1] = CStringGetTextDatum(row->source_key);
+	values[0] = row->g->source_table_text;
+	values[1] = row->source_key;
 	values[2] = UsccPGetDatum(row->uscc);
-	if (row->program != NULL)
-		values[3] = CStringGetTextDatum(row->program);
-	else
-	{
-		values[3] = (Datum) 0;
-		nulls[3] = true;
-	}
+	values[3] = row->program;
+	nulls[3] = (row->program == (Datum) 0);
 	values[4] = DateADTGetDatum(row->grant_date);
 	values[5] = row->amount;
 	values[6] = Int64GetDatum(row->sanction->id);
-	values[7] = CStringGetTextDatum(row->kind);
+	values[7] = ts->kind_text[row->kind];
 	tuplestore_putvalues(ts->store, ts->desc, values, nulls);
 }
 
@@ -853,8 +1091,13 @@ ca_sweep_check_access(const CaAuditContext *ac)
 	}
 }
 
-static void
-ca_sweep(CaBasis basis, CaAuditSink sink, void *arg)
+/*
+ * The sweep: every non-revoked sanction against every guarded table, under the query's
+ * snapshot.  With ts, rows go to its tuplestore (audit()); without, they become findings and
+ * the number added is returned (refresh_findings()).
+ */
+static int64
+ca_sweep(CaBasis basis, CaTupleSink *ts)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit sweep",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -862,10 +1105,11 @@ ca_sweep(CaBasis basis, CaAuditSink sink, void *arg)
 	CaAuditContext ac = {0};
 	CaSanctionSet *set;
 	CaScan		sc = {0};
+	CaFindingSink fs = {0};
 	Snapshot	snapshot = RegisterSnapshot(GetActiveSnapshot());
 
 	ac.cxt = cxt;
-	ca_context_load(&ac, sink == ca_sink_finding);
+	ca_context_load(&ac, ts == NULL);
 	ca_sweep_check_access(&ac);
 	set = ca_set_create(cxt);
 	ca_set_load_all(set, snapshot);
@@ -875,14 +1119,27 @@ ca_sweep(CaBasis basis, CaAuditSink sink, void *arg)
 	sc.snapshot = snapshot;
 	sc.with_retroactive = (basis == CA_BASIS_FACT);
 	sc.allow_probe = false;
-	sc.nent = ca_set_build(set);
-	sc.sink = sink;
-	sc.arg = arg;
+	sc.nent = ca_set_build(set, sc.with_retroactive);
+	if (ts != NULL)
+	{
+		ts->kind_text[CA_KIND_PWL] = CStringGetTextDatum(ca_kind_names[CA_KIND_PWL]);
+		ts->kind_text[CA_KIND_RETRO] = CStringGetTextDatum(ca_kind_names[CA_KIND_RETRO]);
+		sc.sink = ca_sink_tuple;
+		sc.arg = ts;
+	}
+	else
+	{
+		fs.ac = &ac;
+		fs.set = set;
+		sc.sink = ca_sink_finding;
+		sc.arg = &fs;
+	}
 	ca_scan_all(&sc);
 
 	UnregisterSnapshot(snapshot);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
+	return fs.added;
 }
 
 Datum
@@ -912,7 +1169,7 @@ ca_audit(PG_FUNCTION_ARGS)
 									 false, work_mem);
 	MemoryContextSwitchTo(old);
 
-	ca_sweep(basis, ca_sink_tuple, &ts);
+	ca_sweep(basis, &ts);
 
 	rsinfo->returnMode = SFRM_Materialize;
 	rsinfo->setResult = ts.store;
@@ -923,10 +1180,7 @@ ca_audit(PG_FUNCTION_ARGS)
 Datum
 ca_refresh_findings(PG_FUNCTION_ARGS)
 {
-	int64		added = 0;
-
-	ca_sweep(CA_BASIS_FACT, ca_sink_finding, &added);
-	PG_RETURN_INT64(added);
+	PG_RETURN_INT64(ca_sweep(CA_BASIS_FACT, NULL));
 }
 
 /* ---- the sanction trigger ---- */
@@ -1112,7 +1366,7 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 		CaAuditContext ac = {0};
 		CaScan		sc = {0};
 		Snapshot	snapshot;
-		int64		added = 0;
+		CaFindingSink fs = {0};
 
 		GetUserIdAndSecContext(&save_userid, &save_sec);
 		SetUserIdAndSecContext(ca_extension_owner(),
@@ -1136,9 +1390,12 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 			sc.snapshot = snapshot;
 			sc.with_retroactive = true;
 			sc.allow_probe = true;
-			sc.nent = ca_set_build(set);
+			sc.nent = ca_set_build(set, true);
+			fs.ac = &ac;
+			fs.set = set;
+			fs.all_new = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
 			sc.sink = ca_sink_finding;
-			sc.arg = &added;
+			sc.arg = &fs;
 			ca_scan_all(&sc);
 			UnregisterSnapshot(snapshot);
 		}

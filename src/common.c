@@ -3,8 +3,9 @@
  *	  Cached OIDs of the extension's schema, relations, types and severity enum values.
  *
  * Every module looks these up in its hot path (triggers run once per row), so they are resolved
- * once per backend and dropped whenever pg_namespace changes: dropping or re-creating the
- * extension removes or re-creates its schema, which sends a NAMESPACEOID invalidation.
+ * once per backend and dropped whenever pg_namespace, pg_type or pg_enum changes or one of the
+ * cached relations gets a relcache invalidation (DROP EXTENSION drops the relations and types
+ * but keeps the schema it created, so a schema invalidation alone is not enough).
  */
 #include "credit_audit.h"
 
@@ -36,6 +37,7 @@ static const char *const ca_relation_names[CA_REL__COUNT] = {
 	[CA_REL_PROGRAM_PKEY] = "program_pkey",
 	[CA_REL_FINDING] = "finding",
 	[CA_REL_GUARDED_TABLE] = "guarded_table",
+	[CA_REL_FINDING_UNIQUE] = "finding_unique",
 };
 
 static const char *const ca_severity_names[CA_SEVERITY_COUNT] = {"minor", "general", "serious"};
@@ -59,12 +61,36 @@ ca_reset_cache(Datum arg, int cacheid, uint32 hashvalue)
 	memset(ca_cached_severity, 0, sizeof(ca_cached_severity));
 }
 
+/*
+ * DROP EXTENSION keeps the schema it created (the extension depends on its schema, not the
+ * reverse), so a dropped and re-created extension sends no pg_namespace invalidation: watch
+ * the cached relations and the types too.
+ */
+static void
+ca_reset_rel_cache(Datum arg, Oid relid)
+{
+	if (!OidIsValid(relid))
+	{
+		ca_reset_cache(arg, 0, 0);
+		return;
+	}
+	for (int i = 0; i < CA_REL__COUNT; i++)
+		if (ca_cached_rel[i] == relid)
+		{
+			ca_reset_cache(arg, 0, 0);
+			return;
+		}
+}
+
 Oid
 ca_schema_oid(void)
 {
 	if (!ca_callback_registered)
 	{
 		CacheRegisterSyscacheCallback(NAMESPACEOID, ca_reset_cache, (Datum) 0);
+		CacheRegisterSyscacheCallback(TYPEOID, ca_reset_cache, (Datum) 0);
+		CacheRegisterSyscacheCallback(ENUMOID, ca_reset_cache, (Datum) 0);
+		CacheRegisterRelcacheCallback(ca_reset_rel_cache, (Datum) 0);
 		ca_callback_registered = true;
 	}
 	if (!OidIsValid(ca_cached_schema))

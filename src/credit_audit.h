@@ -66,6 +66,7 @@ typedef enum CaRelId
 	CA_REL_PROGRAM_PKEY,
 	CA_REL_FINDING,
 	CA_REL_GUARDED_TABLE,
+	CA_REL_FINDING_UNIQUE,		/* finding_unique: (source_table, source_key, kind, sanction_id) */
 	CA_REL__COUNT
 } CaRelId;
 
@@ -181,6 +182,9 @@ typedef struct CaFinding
  * user switch to ca_extension_owner() first.
  */
 extern int64 ca_finding_add(const CaFinding *f);
+/* The same without the existence probe first, for callers that know the finding is new (the
+ * sanction trigger on INSERT: no finding can name a sanction inserted by this statement). */
+extern int64 ca_finding_insert(const CaFinding *f);
 
 /*
  * A guarded row's identity in findings (every writer uses these, so one row always gets the same

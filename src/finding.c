@@ -3,7 +3,8 @@
  *	  The one writer of findings and their NOTIFY payloads.
  *
  * Every finding -- from the grant-table triggers (record mode), from the sanction trigger and
- * from refresh_findings() -- goes through ca_finding_add(): an INSERT ... ON CONFLICT ON
+ * from refresh_findings() -- goes through ca_finding_add(): a probe of finding_unique (an
+ * existing finding costs an index lookup, no INSERT), else an INSERT ... ON CONFLICT ON
  * CONSTRAINT finding_unique DO NOTHING RETURNING id through one kept SPI plan, then, for a row
  * actually inserted, NOTIFY credit_audit_findings with a JSON payload describing it (the
  * "linked response": departments LISTEN and learn at commit which grants were flagged).
@@ -23,7 +24,12 @@
  */
 #include "credit_audit.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "catalog/pg_type.h"
 #include "commands/async.h"
 #include "executor/spi.h"
@@ -38,6 +44,9 @@
 #include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #define CA_NOTIFY_CHANNEL "credit_audit_findings"
 /* async.c refuses payloads of BLCKSZ - NAMEDATALEN - 128 bytes or more */
@@ -191,8 +200,58 @@ ca_finding_payload(const CaFinding *f, int64 id)
 	return buf.data;
 }
 
+/*
+ * Does the finding exist already?  A direct probe of finding_unique under a fresh snapshot
+ * (which sees this transaction's earlier inserts), so that a rerun -- refresh_findings() over
+ * findings already written, a sanction updated again -- costs an index lookup instead of an
+ * INSERT through SPI.  Only a shortcut: a finding not seen here is inserted with ON CONFLICT,
+ * which settles any race.
+ */
+static bool
+ca_finding_exists(const CaFinding *f)
+{
+	Relation	rel = table_open(ca_relation_oid(CA_REL_FINDING), AccessShareLock);
+	Relation	idx = index_open(ca_relation_oid(CA_REL_FINDING_UNIQUE), AccessShareLock);
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	TupleTableSlot *slot = table_slot_create(rel, NULL);
+	IndexScanDesc scan;
+	ScanKeyData keys[4];
+	bool		found;
+
+	ScanKeyInit(&keys[0], 1, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(f->source_table));
+	ScanKeyInit(&keys[1], 2, BTEqualStrategyNumber, F_TEXTEQ,
+				CStringGetTextDatum(f->source_key));
+	ScanKeyInit(&keys[2], 3, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(f->kind));
+	for (int i = 0; i < 3; i++)
+		keys[i].sk_collation = idx->rd_indcollation[i];
+	if (f->sanction_id != 0)
+		ScanKeyInit(&keys[3], 4, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(f->sanction_id));
+	else
+		ScanKeyEntryInitialize(&keys[3], SK_ISNULL | SK_SEARCHNULL, 4, InvalidStrategy,
+							   InvalidOid, InvalidOid, InvalidOid, (Datum) 0);
+
+	scan = index_beginscan(rel, idx, snapshot, 4, 0);
+	index_rescan(scan, keys, 4, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	ExecDropSingleTupleTableSlot(slot);
+	UnregisterSnapshot(snapshot);
+	index_close(idx, AccessShareLock);
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
 int64
 ca_finding_add(const CaFinding *f)
+{
+	if (ca_finding_exists(f))
+		return 0;
+	return ca_finding_insert(f);
+}
+
+int64
+ca_finding_insert(const CaFinding *f)
 {
 	Datum		values[CA_FINDING_NARGS];
 	char		nulls[CA_FINDING_NARGS];

@@ -421,48 +421,41 @@ ca_uscc_problem(PG_FUNCTION_ARGS)
 }
 
 /*
- * Look-alike characters: what a character may have been meant as.  The letters I O S V Z never
- * occur in a USCC and positions 3-8 hold digits only; the other pairs are symbols that are both
- * valid but easily misread (8/B, 0/D, 6/G, 1/L).
+ * The digit (or letter) an impossible character was most likely meant as: the letters I O S V Z
+ * never occur in a USCC, and positions 3-8 (the administrative division) hold digits only.
+ * Valid symbols are never replaced: a code whose characters are all possible but whose check
+ * character does not match has no look-alike reading that is more likely than any other.
  */
-static const char *
-ca_lookalikes(char c)
+static char
+ca_lookalike(char c)
 {
 	switch (c)
 	{
 		case 'O':
 		case 'Q':
 		case 'D':
-			return "0";
+			return '0';
 		case 'I':
 		case 'L':
-			return "1";
+			return '1';
 		case 'Z':
-			return "2";
+			return '2';
 		case 'S':
-			return "5";
+			return '5';
 		case 'G':
-			return "6";
-		case 'B':
-			return "8";
+			return '6';
 		case 'T':
-			return "7";
+			return '7';
+		case 'B':
+			return '8';
 		case 'V':
-			return "U";
-		case '0':
-			return "D";
-		case '8':
-			return "B";
-		case '6':
-			return "G";
-		case '1':
-			return "L";
+			return 'U';
 		default:
-			return "";
+			return 0;
 	}
 }
 
-/* Would the character be invalid at 0-based position pos (the parser's alphabet rules)? */
+/* Is the character impossible at 0-based position pos (the parser's alphabet rules)? */
 static bool
 ca_uscc_char_invalid(char c, int pos)
 {
@@ -472,11 +465,11 @@ ca_uscc_char_invalid(char c, int pos)
 }
 
 /*
- * The correction suggested for an invalid code: the valid codes reachable by replacing one
- * character with a look-alike (or, when several characters are impossible ones, every such
- * character with its first look-alike at once).  Returned only when exactly one such code exists;
- * NULL when the code is valid, none or several corrections exist, or the code is not 18 ASCII
- * characters.
+ * The correction suggested for an invalid code: every impossible character replaced by its
+ * look-alike (O->0, I->1, Z->2, S->5, V->U; in positions 3-8 also D/Q->0, L->1, G->6, T->7,
+ * B->8), returned only if that gives a valid code.  NULL when the code is valid, is not 18 ASCII
+ * characters, has no impossible character (a check character mismatch), or an impossible
+ * character has no look-alike.
  */
 Datum
 ca_uscc_suggestion(PG_FUNCTION_ARGS)
@@ -484,49 +477,25 @@ ca_uscc_suggestion(PG_FUNCTION_ARGS)
 	int			n;
 	char	   *s = ca_fold_uscc(PG_GETARG_TEXT_PP(0), &n);
 	uint8_t		packed[USCC_PACKED_LEN];
-	char		cand[USCC_LEN + 1];
-	char		found[USCC_LEN + 1];
-	int			nfound = 0;
-	int			ninvalid = 0;
+	int			nreplaced = 0;
 
 	if (n != USCC_LEN || uscc_parse(s, n, packed, NULL) == USCC_OK)
 		PG_RETURN_NULL();
 	for (int i = 0; i < USCC_LEN; i++)
+	{
 		if ((unsigned char) s[i] >= 0x80)
 			PG_RETURN_NULL();
-
-	for (int i = 0; i < USCC_LEN && nfound < 2; i++)
-	{
-		const char *alts = ca_lookalikes(s[i]);
-
 		if (ca_uscc_char_invalid(s[i], i))
-			ninvalid++;
-		for (; *alts && nfound < 2; alts++)
 		{
-			memcpy(cand, s, USCC_LEN + 1);
-			cand[i] = *alts;
-			if (uscc_parse(cand, USCC_LEN, packed, NULL) == USCC_OK &&
-				(nfound == 0 || strcmp(found, cand) != 0))
-			{
-				if (nfound == 0)
-					memcpy(found, cand, USCC_LEN + 1);
-				nfound++;
-			}
+			char		alt = ca_lookalike(s[i]);
+
+			if (alt == 0)
+				PG_RETURN_NULL();
+			s[i] = alt;
+			nreplaced++;
 		}
 	}
-	if (nfound == 0 && ninvalid >= 2)
-	{
-		memcpy(cand, s, USCC_LEN + 1);
-		for (int i = 0; i < USCC_LEN; i++)
-			if (ca_uscc_char_invalid(cand[i], i) && *ca_lookalikes(cand[i]))
-				cand[i] = *ca_lookalikes(cand[i]);
-		if (uscc_parse(cand, USCC_LEN, packed, NULL) == USCC_OK)
-		{
-			memcpy(found, cand, USCC_LEN + 1);
-			nfound = 1;
-		}
-	}
-	if (nfound != 1)
+	if (nreplaced == 0 || uscc_parse(s, USCC_LEN, packed, NULL) != USCC_OK)
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P(cstring_to_text(found));
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(s, USCC_LEN));
 }

@@ -64,11 +64,9 @@ PG_FUNCTION_INFO_V1(ca_uscc_check_char);
  */
 #if PG_VERSION_NUM >= 160000
 #define CA_ESCONTEXT(fcinfo)	((fcinfo)->context)
-#define CA_SOFT_ERROR(ctx)		SOFT_ERROR_OCCURRED(ctx)
 #define CA_ERRSAVE(ctx, ...)	errsave(ctx, __VA_ARGS__)
 #else
 #define CA_ESCONTEXT(fcinfo)	((Node *) NULL)
-#define CA_SOFT_ERROR(ctx)		false
 #define CA_ERRSAVE(ctx, ...)	ereport(ERROR, __VA_ARGS__)
 #endif
 
@@ -81,14 +79,17 @@ ca_uscc_to_cstring(const Uscc *u, char *buf)
 /*
  * The parser reads UTF-8.  In a database of another encoding, convert first (pure ASCII, the
  * usual case, needs nothing): full-width forms are then recognized in every encoding that
- * has them.  Returns the string to parse and sets *len.
+ * has them.  SQL_ASCII has no encoding to convert from: its bytes go to the parser as they
+ * are (malformed UTF-8 is just invalid characters there, never an error of its own), so that
+ * uscc_is_valid() cannot raise.  Returns the string to parse and sets *len.
  */
 static const char *
 ca_to_utf8(const char *s, size_t *len)
 {
 	size_t		i;
+	int			enc = GetDatabaseEncoding();
 
-	if (GetDatabaseEncoding() == PG_UTF8)
+	if (enc == PG_UTF8 || enc == PG_SQL_ASCII)
 		return s;
 	for (i = 0; i < *len; i++)
 	{
@@ -115,12 +116,14 @@ ca_describe_char(const char *utf8)
 	const unsigned char *u = (const unsigned char *) utf8;
 	size_t		n = strlen(utf8);
 
+	if (n == 0)					/* NUL: not possible in text, kept safe anyway */
+		return pstrdup("U+0000");
 	if (n == 1 && u[0] >= 0x20 && u[0] < 0x7F)
 		return psprintf("\"%s\"", utf8);
 	if (n == 1 && u[0] < 0x80)
 		return psprintf("U+%04X", u[0]);
 	if (n == 1)
-		return psprintf("byte 0x%02X", u[0]);
+		return psprintf("0x%02X (not UTF-8)", u[0]);
 	else
 	{
 		pg_wchar	cp = utf8_to_unicode(u);

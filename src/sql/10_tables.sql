@@ -39,6 +39,9 @@ CREATE TABLE credit_audit.department (
 COMMENT ON TABLE credit_audit.department IS 'departments that publish credit data or pay subsidies';
 CREATE TRIGGER department_upsert BEFORE INSERT ON credit_audit.department
     FOR EACH ROW EXECUTE FUNCTION credit_audit.config_upsert();
+-- ALWAYS: also under session_replication_role = replica, the way a dump is restored (the guard
+-- and audit triggers must not judge restored history again; this one must still merge the rows)
+ALTER TABLE credit_audit.department ENABLE ALWAYS TRIGGER department_upsert;
 INSERT INTO credit_audit.department (code, name) VALUES
     ('ndrc', '发展改革'),
     ('econ', '经济和信息化'),
@@ -126,6 +129,7 @@ COMMENT ON TABLE credit_audit.score_rule IS
   'points a listing deducts and the days over which they come back after removal; category * applies when no rule of the own category exists';
 CREATE TRIGGER score_rule_upsert BEFORE INSERT ON credit_audit.score_rule
     FOR EACH ROW EXECUTE FUNCTION credit_audit.config_upsert();
+ALTER TABLE credit_audit.score_rule ENABLE ALWAYS TRIGGER score_rule_upsert;
 INSERT INTO credit_audit.score_rule (category, severity, points, recovery_days) VALUES
     ('*', 'minor', 5, 90),
     ('*', 'general', 20, 365),

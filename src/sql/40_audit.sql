@@ -34,10 +34,10 @@ RETURNS TABLE (source_table text, source_key text, uscc credit_audit.uscc, progr
 LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'ca_audit';
 COMMENT ON FUNCTION credit_audit.audit(text) IS
-  'read-only sweep of every guarded table against every non-revoked sanction: one row per (grant, sanction, kind); basis listing reports only paid_while_listed';
+  'read-only sweep of every guarded table (whatever its mode) against every non-revoked sanction: one row per (grant, sanction, kind); basis fact reports retroactive and paid_while_listed, basis listing only paid_while_listed';
 
 CREATE FUNCTION credit_audit.refresh_findings() RETURNS bigint
 LANGUAGE c VOLATILE PARALLEL UNSAFE
 AS 'MODULE_PATHNAME', 'ca_refresh_findings';
 COMMENT ON FUNCTION credit_audit.refresh_findings() IS
-  'runs the audit sweep and adds the findings that are missing; returns how many were added';
+  'runs the audit sweep (basis fact) and adds the findings that are missing; returns how many were added (0 when run twice)';

@@ -22,6 +22,11 @@ RETURNS TABLE (source_table text, source_key text, uscc credit_audit.uscc, progr
                grant_date date, amount numeric)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
+-- the settings ca_source_key() fixes while it formats keys, so that keys match the findings'
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET TimeZone = 'UTC'
+SET extra_float_digits = 1
 AS $$
 DECLARE
     g record;

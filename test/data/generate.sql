@@ -76,7 +76,7 @@ END$$;
 -- Progress: one finished step, its row count and the seconds since the previous step.
 CREATE FUNCTION pg_temp.ca_gen_tick(step text, n bigint, since timestamptz) RETURNS text
     LANGUAGE sql VOLATILE
-    RETURN pg_catalog.format('generate: %-13s %10s rows %8s s', step, n,
+    RETURN pg_catalog.format('generate: %-13s %15s %8s s', step, n::text || ' rows',
         pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - since), 1));
 
 SELECT pg_temp.ca_gen_check(:'scale' IN ('small', 'district', 'province'),
@@ -117,6 +117,10 @@ SELECT pg_temp.ca_gen_check(ints, pg_catalog.format(
 
 SET LOCAL session_replication_role = replica;
 SET LOCAL work_mem = '256MB';
+-- bigger local buffers for the temporary tables, where still allowed (not once this session
+-- has used temporary tables)
+DO $$BEGIN PERFORM pg_catalog.set_config('temp_buffers', '512MB', true);
+EXCEPTION WHEN OTHERS THEN NULL; END$$;
 SET LOCAL search_path = pg_catalog, pg_temp;
 
 -- u(n, salt): uniform in [0, 1), a pure function of the row number, the field salt and the seed.
@@ -281,9 +285,8 @@ SELECT pg_temp.ca_gen_tick('programs', count(*), :'ca_gen_t') AS ca_gen_msg, clo
 -- Organization code (pos 9-17): an older 8-digit code or a newer MA + 6 symbols code, each an
 -- affine permutation of the row number (so codes never repeat), plus its GB 11714 check.
 -- USCC = prefix + division + organization code + check character (mod 31).
-CREATE TEMP TABLE ca_gen_ent (i bigint PRIMARY KEY, uscc credit_audit.uscc NOT NULL,
-                              name text NOT NULL) ON COMMIT DROP;
-INSERT INTO ca_gen_ent
+CREATE TEMP TABLE ca_gen_ent_named (i bigint, uscc credit_audit.uscc, name text) ON COMMIT DROP;
+INSERT INTO ca_gen_ent_named
 SELECT i, (body17 || credit_audit.uscc_check_char(body17))::credit_audit.uscc, name
   FROM (SELECT i, prefix || code || org8 ||
                CASE 11 - (3 * pg_temp.ca_gen_gbval(substr(org8, 1, 1)) + 7 * pg_temp.ca_gen_gbval(substr(org8, 2, 1))
@@ -331,7 +334,11 @@ SELECT i, (body17 || credit_audit.uscc_check_char(body17))::credit_audit.uscc, n
                   JOIN ca_gen_division d ON d.slot = pg_temp.ca_gen_k(i, 2, (SELECT count(*) FROM ca_gen_division))
                 OFFSET 0) AS a
         OFFSET 0) AS b;
-INSERT INTO credit_audit.enterprise (uscc, name) SELECT uscc, name FROM ca_gen_ent ORDER BY i;
+INSERT INTO credit_audit.enterprise (uscc, name) SELECT uscc, name FROM ca_gen_ent_named ORDER BY i;
+-- row number -> code, narrow, for the joins below
+CREATE TEMP TABLE ca_gen_ent ON COMMIT DROP AS SELECT i, uscc FROM ca_gen_ent_named;
+DROP TABLE ca_gen_ent_named;
+ANALYZE ca_gen_ent;
 
 \if :{?progress}
 SELECT pg_temp.ca_gen_tick('enterprises', :ca_gen_enterprises::bigint, :'ca_gen_t') AS ca_gen_msg, clock_timestamp() AS ca_gen_t \gset
@@ -378,6 +385,7 @@ SELECT row_number() OVER (ORDER BY j) AS n, *
  ORDER BY j
  LIMIT :ca_gen_sanctions::bigint;
 
+ANALYZE ca_gen_sanction;
 SELECT coalesce(max(id), 0) AS ca_gen_base FROM credit_audit.sanction \gset
 INSERT INTO credit_audit.sanction (id, uscc, department, category, severity, fact_date, listed_on,
                                    removed_on, removal_reason, source_ref, recorded_at)

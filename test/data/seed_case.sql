@@ -3,7 +3,9 @@
 -- every USCC is valid (GB 32100 check character and GB 11714 organization-code check).
 --
 -- Run from the repository root after CREATE EXTENSION credit_audit:  \i test/data/seed_case.sql
--- It (re)creates the schemas hrss and commerce (two departments' own grant tables).
+-- It (re)creates the schemas hrss and commerce (two departments' own grant tables).  The uscc
+-- operators live in schema credit_audit; this script does not assume it is on the search_path
+-- and spells them OPERATOR(credit_audit.=).
 --
 -- The story, in the order things happen:
 --   1. grants are paid, 2017-2020, while the listings are not yet known here: the guards let them in;
@@ -205,7 +207,7 @@ INSERT INTO credit_audit.sanction
 -- 3. Later changes ------------------------------------------------------------------------------
 -- 2019-09-20: the market listing of 杭州联芯半导体 was a mistake (its findings become dismissed)
 UPDATE credit_audit.sanction SET removed_on = '2019-09-20', removal_reason = 'revoked'
- WHERE uscc = '91330108MA2J5R1X59' AND department = 'market';
+ WHERE uscc OPERATOR(credit_audit.=) '91330108MA2J5R1X59' AND department = 'market';
 
 -- by 2020-08-31 six enterprises repaired their credit; what was paid stays flagged
 UPDATE credit_audit.sanction AS s SET removed_on = r.removed_on, removal_reason = 'repaired'
@@ -216,7 +218,7 @@ UPDATE credit_audit.sanction AS s SET removed_on = r.removed_on, removal_reason 
                ('91330108MA2GD13P2G', 'hrss', '2020-05-20'),
                ('91330108MA28N4QT71', 'hrss', '2020-07-15'),
                ('91330108MA2AYJ0M7U', 'justice', '2020-08-20')) AS r (uscc, department, removed_on)
- WHERE s.uscc = r.uscc::credit_audit.uscc AND s.department = r.department;
+ WHERE s.uscc OPERATOR(credit_audit.=) r.uscc::credit_audit.uscc AND s.department = r.department;
 
 -- 2020-10-12: 杭州澜舟网络科技 applies again after repair: score 84.88 >= 70, no listing in force
 INSERT INTO credit_audit.subsidy (uscc, program, applied_on, granted_on, amount, ref) VALUES
@@ -224,7 +226,7 @@ INSERT INTO credit_audit.subsidy (uscc, program, applied_on, granted_on, amount,
 
 -- 2022-02-22: the major tax violation listing of 浙江禾润供应链 expires after three years
 UPDATE credit_audit.sanction SET removed_on = '2022-02-22', removal_reason = 'expired'
- WHERE uscc = '91330108594376207B' AND category = 'major_tax_violation';
+ WHERE uscc OPERATOR(credit_audit.=) '91330108594376207B' AND category = 'major_tax_violation';
 
 -- 2022-05-10: 杭州滨和物流 (score 65 since its 2021 penalty) gets an export insurance grant from
 -- commerce, whose table is in record mode: the row goes in, a low_score finding is written
@@ -233,6 +235,6 @@ INSERT INTO commerce.trade_grant (batch, line, uscc, program, approved_on, amoun
 
 -- 4. The analysts' work ------------------------------------------------------------------------
 UPDATE credit_audit.finding SET status = 'confirmed', note = '已移交区经信局、区发改局追缴'
- WHERE uscc = '91330108MA2B0H7K5E';
+ WHERE uscc OPERATOR(credit_audit.=) '91330108MA2B0H7K5E';
 UPDATE credit_audit.finding SET status = 'recovered', note = '2020-09 已全额退回财政'
- WHERE uscc = '91330105MA2H3E9WX3';
+ WHERE uscc OPERATOR(credit_audit.=) '91330105MA2H3E9WX3';
