@@ -174,7 +174,25 @@ typedef struct CaGuardCache
 	TupleTableSlot *ent_slot;
 	FmgrInfo	uscc_eq;
 	CaRecordReader *reader;
+
+	/*
+	 * Records of enterprises already locked by this statement (see ca_guard_record()), valid
+	 * while the command counter has not moved; at most CA_REC_CACHE_MAX of them and work_mem of
+	 * memory, then started afresh.
+	 */
+	HTAB	   *records;
+	MemoryContext records_cxt;
+	long		nrecords;
 } CaGuardCache;
+
+#define CA_REC_CACHE_MAX 65536
+
+typedef struct CaCachedRecord
+{
+	Uscc		uscc;			/* hash key */
+	CommandId	cid;
+	CaRecord	rec;
+} CaCachedRecord;
 
 static dlist_head ca_live_caches = DLIST_STATIC_INIT(ca_live_caches);
 static bool ca_xact_callbacks_registered = false;
@@ -1152,6 +1170,8 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		c->opened = true;
 		dlist_push_tail(&ca_live_caches, &c->node);
 		c->reader = ca_record_reader_open(cxt);
+		c->records_cxt = AllocSetContextCreate(cxt, "credit_audit guard records",
+											   ALLOCSET_DEFAULT_SIZES);
 
 		/* equality of uscc for the enterprise_pkey probe: the index's own operator */
 		eqop = get_opfamily_member(c->ent_idx->rd_opfamily[0], ca_uscc_type_oid(),
@@ -1272,6 +1292,87 @@ ca_lock_enterprise(CaGuardCache *c, const Uscc *u)
 	}
 }
 
+/* Deep copy of a record into cxt. */
+static void
+ca_record_copy(MemoryContext cxt, const CaRecord *src, CaRecord *dst)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	dst->nsanctions = src->nsanctions;
+	dst->sanctions = palloc((src->nsanctions + 1) * sizeof(CaSanction));
+	for (int i = 0; i < src->nsanctions; i++)
+	{
+		dst->sanctions[i] = src->sanctions[i];
+		dst->sanctions[i].department = pstrdup(src->sanctions[i].department);
+		dst->sanctions[i].category = pstrdup(src->sanctions[i].category);
+	}
+	dst->nevents = src->nevents;
+	dst->events = palloc((src->nevents + 1) * sizeof(CaEvent));
+	if (src->nevents > 0)
+		memcpy(dst->events, src->events, src->nevents * sizeof(CaEvent));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The credit record of u for this row, read under the protocol: enterprise row locked FOR KEY
+ * SHARE, then read with a fresh snapshot.  The lock lasts until the transaction ends, and a
+ * sanction writer must take FOR UPDATE on the same row first, so once this statement has locked
+ * and read u, no other transaction can change u's sanctions before we commit: later rows of u in
+ * the same statement reuse the record.  Only this transaction could still change them (a
+ * function or trigger writing during the statement), and any such write advances the command
+ * counter, which invalidates the cached record.  (Credit events are read once per statement and
+ * enterprise as well; the protocol does not cover them.)
+ */
+static void
+ca_guard_record(CaGuardCache *c, const Uscc *u, CaRecord *rec)
+{
+	CommandId	cid = GetCurrentCommandId(false);
+	CaCachedRecord *entry;
+	bool		found;
+	Snapshot	snap;
+
+	if (c->records == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Uscc);
+		ctl.entrysize = sizeof(CaCachedRecord);
+		ctl.hcxt = c->records_cxt;
+		c->records = hash_create("credit_audit guard records", 256, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		c->nrecords = 0;
+	}
+	entry = (CaCachedRecord *) hash_search(c->records, u, HASH_FIND, NULL);
+	if (entry != NULL && entry->cid == cid)
+	{
+		*rec = entry->rec;
+		return;
+	}
+
+	ca_lock_enterprise(c, u);
+	/* after the lock: a fresh snapshot sees every sanction committed while we waited */
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	ca_record_read(c->reader, u, snap, rec);
+	UnregisterSnapshot(snap);
+
+	if (entry == NULL &&
+		(c->nrecords >= CA_REC_CACHE_MAX ||
+		 MemoryContextMemAllocated(c->records_cxt, true) > (Size) work_mem * 1024))
+	{
+		/* start afresh: memory stays bounded however many enterprises the statement touches */
+		MemoryContextReset(c->records_cxt);
+		c->records = NULL;
+		return;
+	}
+	if (c->records == NULL)
+		return;
+	entry = (CaCachedRecord *) hash_search(c->records, u, HASH_ENTER, &found);
+	if (!found)
+		c->nrecords++;
+	entry->cid = GetCurrentCommandId(false);
+	ca_record_copy(c->records_cxt, rec, &entry->rec);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* the trigger */
 
@@ -1378,7 +1479,6 @@ ca_guard_trigger(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec;
 	MemoryContext old;
-	Snapshot	snap;
 	CaRecord	rec;
 	CaJudgement j;
 	char	   *key = NULL;
@@ -1456,12 +1556,7 @@ ca_guard_trigger(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(ca_extension_owner(),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
-	ca_lock_enterprise(c, u);
-
-	/* after the lock: a fresh snapshot sees every sanction committed while we waited */
-	snap = RegisterSnapshot(GetLatestSnapshot());
-	ca_record_read(c->reader, u, snap, &rec);
-	UnregisterSnapshot(snap);
+	ca_guard_record(c, u, &rec);
 	ca_judge(&rec, p, d, &j);
 
 	if (!j.eligible && c->mode == CA_MODE_BLOCK)
