@@ -13,7 +13,8 @@
  * docs/internals.md: lock the enterprise row FOR KEY SHARE (direct index probe of
  * enterprise_pkey and table_tuple_lock(), like the foreign-key check's SELECT ... FOR KEY SHARE),
  * create a placeholder enterprise when it is missing, and only then read the record with a
- * fresh snapshot (GetLatestSnapshot()), so a sanction committed while we waited is seen.
+ * fresh snapshot (GetLatestSnapshot()), so a sanction committed while we waited is seen.  Later
+ * rows of the same enterprise in the same statement reuse that record (ca_guard_record()).
  *
  * Per statement state: the guarded_table entry, the programs, the enterprise relation and index
  * and the record reader are loaded once per statement and kept in fn_extra (the trigger's
