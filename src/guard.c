@@ -403,13 +403,16 @@ ca_check_select(CaRelId rel)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
 }
 
-/* Judge u for program on d with the statement's snapshot, as the calling user. */
+/*
+ * Judge u for program on d with the statement's snapshot, as the calling user.  reader: one
+ * kept by the caller for the query, or NULL to open one for this call.
+ */
 static void
-ca_eligibility_compute(const Uscc *u, text *program, DateADT d,
+ca_eligibility_compute(CaRecordReader *reader, const Uscc *u, text *program, DateADT d,
 					   CaProgram **prog_out, CaRecord *rec, CaJudgement *j)
 {
 	CaPrograms	programs;
-	CaRecordReader *reader;
+	bool		own_reader = (reader == NULL);
 	int			idx;
 
 	/* the caller reads credit data: it needs the right to (the trigger reads as the owner) */
@@ -423,9 +426,11 @@ ca_eligibility_compute(const Uscc *u, text *program, DateADT d,
 		ca_unknown_program(VARDATA_ANY(program), VARSIZE_ANY_EXHDR(program));
 	*prog_out = &programs.items[idx];
 
-	reader = ca_record_reader_open(CurrentMemoryContext);
+	if (own_reader)
+		reader = ca_record_reader_open(CurrentMemoryContext);
 	ca_record_read(reader, u, GetActiveSnapshot(), rec);
-	ca_record_reader_close(reader);
+	if (own_reader)
+		ca_record_reader_close(reader);
 	ca_judge(rec, *prog_out, d, j);
 }
 
@@ -451,7 +456,8 @@ ca_eligibility(PG_FUNCTION_ARGS)
 			elog(ERROR, "return type must be a row type");
 		desc = BlessTupleDesc(desc);
 
-		ca_eligibility_compute(PG_GETARG_USCC_P(0), PG_GETARG_TEXT_PP(1),
+		/* fn_extra belongs to the SRF machinery here: a reader for this call */
+		ca_eligibility_compute(NULL, PG_GETARG_USCC_P(0), PG_GETARG_TEXT_PP(1),
 							   PG_GETARG_DATEADT(2), &prog, &rec, &j);
 
 		/* blocking sanctions by id */
@@ -488,8 +494,16 @@ ca_is_eligible(PG_FUNCTION_ARGS)
 	CaRecord	rec;
 	CaJudgement j;
 
-	ca_eligibility_compute(PG_GETARG_USCC_P(0), PG_GETARG_TEXT_PP(1), PG_GETARG_DATEADT(2),
-						   &prog, &rec, &j);
+	/* the reader is kept for the query (it closes itself with fn_mcxt or the transaction) */
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		ca_check_select(CA_REL_PROGRAM);	/* before locking what the caller may not read */
+		ca_check_select(CA_REL_SANCTION);
+		ca_check_select(CA_REL_CREDIT_EVENT);
+		fcinfo->flinfo->fn_extra = ca_record_reader_open(fcinfo->flinfo->fn_mcxt);
+	}
+	ca_eligibility_compute((CaRecordReader *) fcinfo->flinfo->fn_extra, PG_GETARG_USCC_P(0),
+						   PG_GETARG_TEXT_PP(1), PG_GETARG_DATEADT(2), &prog, &rec, &j);
 	PG_RETURN_BOOL(j.eligible);
 }
 
