@@ -158,7 +158,7 @@ typedef struct CaGuardCache
 
 	Oid			relid;			/* the trigger's relation (a partition, perhaps) */
 	Oid			guarded_relid;	/* the table given to guard() */
-	char	   *source_table;	/* its quoted, schema-qualified name for findings */
+	char	   *source_table;	/* its quoted, schema-qualified name (made for the first finding) */
 	CaGuardMode mode;
 	AttrNumber	uscc_att;		/* attnums in the trigger's relation */
 	AttrNumber	date_att;
@@ -182,8 +182,9 @@ typedef struct CaGuardCache
 	 * memory, then started afresh.
 	 */
 	HTAB	   *records;
-	MemoryContext records_cxt;
+	MemoryContext records_cxt;	/* made at the statement's second row */
 	long		nrecords;
+	uint64		rows;			/* rows judged so far in this statement */
 } CaGuardCache;
 
 #define CA_REC_CACHE_MAX 65536
@@ -1097,7 +1098,6 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		bool		has_program_col;
 
 		grel = guarded == relid ? trigrel : table_open(guarded, AccessShareLock);
-		c->source_table = ca_qualified_name(grel);
 
 		/* the stored columns: uscc, date, amount, [program], keys */
 		arr = DatumGetArrayTypeP(heap_getattr(entry, Anum_guarded_key_columns, gdesc, &isnull));
@@ -1106,7 +1106,7 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		deconstruct_array(arr, INT2OID, sizeof(int16), true, TYPALIGN_SHORT, &atts, NULL,
 						  &c->nkeys);
 		if (nnames != c->nkeys)
-			elog(ERROR, "guarded_table entry of \"%s\" is inconsistent", c->source_table);
+			elog(ERROR, "guarded_table entry of \"%s\" is inconsistent", RelationGetRelationName(grel));
 		cols = palloc0((4 + c->nkeys) * sizeof(CaStoredCol));
 #define CA_STORED(numcol, namecol, k) \
 		do { \
@@ -1185,8 +1185,6 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		c->opened = true;
 		dlist_push_tail(&ca_live_caches, &c->node);
 		c->reader = ca_record_reader_open(cxt);
-		c->records_cxt = AllocSetContextCreate(cxt, "credit_audit guard records",
-											   ALLOCSET_DEFAULT_SIZES);
 
 		/* equality of uscc for the enterprise_pkey probe: the index's own operator */
 		eqop = get_opfamily_member(c->ent_idx->rd_opfamily[0], ca_uscc_type_oid(),
@@ -1346,6 +1344,18 @@ ca_guard_record(CaGuardCache *c, const Uscc *u, CaRecord *rec)
 	bool		found;
 	Snapshot	snap;
 
+	/* a one-row statement (the common single INSERT) needs no cache: start at the second row */
+	if (c->rows++ == 0)
+	{
+		ca_lock_enterprise(c, u);
+		snap = RegisterSnapshot(GetLatestSnapshot());
+		ca_record_read(c->reader, u, snap, rec);
+		UnregisterSnapshot(snap);
+		return;
+	}
+	if (c->records_cxt == NULL)
+		c->records_cxt = AllocSetContextCreate(c->cxt, "credit_audit guard records",
+											   ALLOCSET_DEFAULT_SIZES);
 	if (c->records == NULL)
 	{
 		HASHCTL		ctl;
@@ -1430,6 +1440,8 @@ ca_add_finding(CaGuardCache *c, TupleTableSlot *slot, const char *kind, const Us
 	if (*key == NULL)
 		*key = ca_source_key(slot, c->nkeys, c->key_atts);
 	f.kind = kind;
+	if (c->source_table == NULL)
+		c->source_table = MemoryContextStrdup(c->cxt, ca_source_table_name(c->guarded_relid));
 	f.source_table = c->source_table;
 	f.source_key = *key;
 	f.uscc = u;
