@@ -124,7 +124,7 @@ typedef struct CaProgram
 	int			code_len;
 	char	   *department;		/* NULL if none */
 	Datum		min_score;		/* numeric */
-	double		min_score_f;
+	double		min_score_f;	/* -1 until first used (min_score is never negative) */
 	int			blocking_rank;
 } CaProgram;
 
@@ -256,6 +256,8 @@ ca_programs_load(MemoryContext cxt, Snapshot snapshot, CaPrograms *out)
 	int			cap = 16;
 	HeapTuple	tup;
 	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Datum	   *values = palloc(desc->natts * sizeof(Datum));
+	bool	   *nulls = palloc(desc->natts * sizeof(bool));
 
 	out->n = 0;
 	out->last = 0;
@@ -263,8 +265,6 @@ ca_programs_load(MemoryContext cxt, Snapshot snapshot, CaPrograms *out)
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		CaProgram  *p;
-		bool		isnull;
-		Datum		d;
 
 		if (out->n == cap)
 		{
@@ -272,19 +272,28 @@ ca_programs_load(MemoryContext cxt, Snapshot snapshot, CaPrograms *out)
 			out->items = repalloc(out->items, cap * sizeof(CaProgram));
 		}
 		p = &out->items[out->n++];
-		p->code = TextDatumGetCString(heap_getattr(tup, Anum_program_code, desc, &isnull));
+		/* one deform instead of attribute-by-attribute access past the text columns */
+		heap_deform_tuple(tup, desc, values, nulls);
+		p->code = TextDatumGetCString(values[Anum_program_code - 1]);
 		p->code_len = strlen(p->code);
-		d = heap_getattr(tup, Anum_program_department, desc, &isnull);
-		p->department = isnull ? NULL : TextDatumGetCString(d);
-		d = heap_getattr(tup, Anum_program_min_score, desc, &isnull);
-		p->min_score = datumCopy(d, false, -1);
-		p->min_score_f = DatumGetFloat8(DirectFunctionCall1(numeric_float8, p->min_score));
-		d = heap_getattr(tup, Anum_program_blocking_severity, desc, &isnull);
-		p->blocking_rank = ca_severity_rank(DatumGetObjectId(d));
+		p->department = nulls[Anum_program_department - 1] ? NULL :
+			TextDatumGetCString(values[Anum_program_department - 1]);
+		p->min_score = datumCopy(values[Anum_program_min_score - 1], false, -1);
+		p->min_score_f = -1;	/* converted when the program is first used */
+		p->blocking_rank = ca_severity_rank(DatumGetObjectId(values[Anum_program_blocking_severity - 1]));
 	}
 	MemoryContextSwitchTo(old);
 	table_endscan(scan);
 	table_close(rel, AccessShareLock);
+}
+
+/* The program's min_score as a double, converted on first use. */
+static inline double
+ca_program_min_score(CaProgram *p)
+{
+	if (p->min_score_f < 0)
+		p->min_score_f = DatumGetFloat8(DirectFunctionCall1(numeric_float8, p->min_score));
+	return p->min_score_f;
 }
 
 /* Index of the program with that code, or -1. */
@@ -343,7 +352,7 @@ ca_blocking_cmp(const void *a, const void *b, void *arg)
  * score on d is below min_score.  Blocking sanctions come out ordered by listed_on, id.
  */
 static void
-ca_judge(const CaRecord *rec, const CaProgram *p, DateADT d, CaJudgement *j)
+ca_judge(const CaRecord *rec, CaProgram *p, DateADT d, CaJudgement *j)
 {
 	j->nblocking = 0;
 	j->blocking = rec->nsanctions > 0 ? palloc(rec->nsanctions * sizeof(int)) : NULL;
@@ -359,7 +368,7 @@ ca_judge(const CaRecord *rec, const CaProgram *p, DateADT d, CaJudgement *j)
 		qsort_arg(j->blocking, j->nblocking, sizeof(int), ca_blocking_cmp,
 				  (void *) rec->sanctions);
 	j->score = ca_score_compute(rec, d, CA_BASIS_LISTING);
-	j->low_score = j->score < p->min_score_f;
+	j->low_score = j->score < ca_program_min_score(p);
 	j->eligible = (j->nblocking == 0 && !j->low_score);
 }
 

@@ -121,6 +121,7 @@ CREATE TABLE credit_audit.sanction_quarantine (
 CREATE INDEX sanction_quarantine_reason_idx ON credit_audit.sanction_quarantine (reason, quarantined_at);
 COMMENT ON TABLE credit_audit.sanction_quarantine IS
   'staging rows ingest_sanctions() did not take, with their raw values and why';
+COMMENT ON COLUMN credit_audit.sanction_quarantine.id IS 'order of quarantining';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.uscc IS 'raw value as delivered';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.enterprise_name IS 'raw value as delivered';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.department IS 'raw value as delivered';
@@ -196,20 +197,20 @@ DECLARE
     n_suspicious bigint := 0;
     n_renamed bigint := 0;
     renamed_example text;
-    n bigint;
 BEGIN
     -- One ingestion at a time (transaction-level): a second caller waits here, then sees the
     -- first one's sanctions, so two batches delivering the same listing cannot race.
     PERFORM pg_catalog.pg_advisory_xact_lock(1667330417, 6);
 
+    -- The batch: raw values (kept for the quarantine), normalized values, and the verdict.
+    -- Written once; later steps update only the rows of same-key groups (normally few).
     CREATE TEMP TABLE ca_ingest_batch (
-        rid bigint NOT NULL,
+        rid bigint GENERATED ALWAYS AS IDENTITY,
         uscc text, enterprise_name text, department text, category text, severity text,
         fact_date text, listed_on text, removed_on text, removal_reason text, source_ref text,
         loaded_by text, loaded_at timestamptz,
         n_uscc credit_audit.uscc,
         n_name text,
-        n_name_key text,
         n_department text,
         n_category text,
         n_severity credit_audit.severity,
@@ -218,16 +219,20 @@ BEGIN
         n_removed date,
         n_removal text,
         n_source text,
-        reason text,            -- NULL while the row is good
+        needs_enterprise boolean,   -- no enterprise row, or a placeholder (name '')
+        reason text,                -- NULL while the row is good
         field text,
         message text,
-        sanction_id bigint,     -- the stored listing with the same natural key
-        rep_rid bigint,         -- duplicates within the batch: the row that stands for them
-        outcome text            -- NULL = to insert; updated | unchanged | duplicate
+        sanction_id bigint,         -- the stored listing with the same natural key
+        rep_rid bigint,             -- duplicates within the batch: the row that stands for them
+        outcome text                -- NULL = to insert; updated | unchanged | duplicate
     ) ON COMMIT DROP;
 
     -- 1. Consume exactly the staging rows this snapshot sees (rows loaded concurrently stay for
-    --    the next call) and normalize them in the same pass.
+    --    the next call), normalize them, and judge each against the stored listing with the same
+    --    natural key, all in one pass.  Only removal data may change: a delivery that adds or
+    --    changes it updates the listing; one that drops it, or differs in severity or listed_on,
+    --    contradicts the stored listing (stored_conflict).
     WITH consumed AS (
         DELETE FROM credit_audit.sanction_staging RETURNING *
     ), dept AS (
@@ -272,32 +277,83 @@ BEGIN
                END AS problem
           FROM norm n
           LEFT JOIN dept d ON d.k = n.x_dept_key
+    ), matched AS (
+        SELECT j.*,
+               s.id AS s_id,
+               s.severity AS s_severity, s.listed_on AS s_listed,
+               s.removed_on AS s_removed, s.removal_reason AS s_removal,
+               (s.severity OPERATOR(pg_catalog.=) j.x_severity
+                AND s.listed_on OPERATOR(pg_catalog.=) j.x_listed
+                AND (j.x_removed IS NOT NULL OR s.removed_on IS NULL)) AS s_agrees,
+               e.name AS e_name
+          FROM judged j
+          LEFT JOIN credit_audit.sanction s
+                 ON j.problem IS NULL
+                AND s.uscc OPERATOR(credit_audit.=) j.x_uscc
+                AND s.department OPERATOR(pg_catalog.=) j.x_department
+                AND s.category OPERATOR(pg_catalog.=) j.x_category
+                AND s.fact_date OPERATOR(pg_catalog.=) j.x_fact
+          LEFT JOIN credit_audit.enterprise e
+                 ON j.problem IS NULL
+                AND e.uscc OPERATOR(credit_audit.=) j.x_uscc
+    ), ins AS (
+        INSERT INTO pg_temp.ca_ingest_batch
+            (uscc, enterprise_name, department, category, severity, fact_date, listed_on,
+             removed_on, removal_reason, source_ref, loaded_by, loaded_at,
+             n_uscc, n_name, n_department, n_category, n_severity, n_fact, n_listed,
+             n_removed, n_removal, n_source, needs_enterprise, reason, field, message,
+             sanction_id, outcome)
+        SELECT m.uscc, m.enterprise_name, m.department, m.category, m.severity, m.fact_date,
+               m.listed_on, m.removed_on, m.removal_reason, m.source_ref, m.loaded_by, m.loaded_at,
+               m.x_uscc, m.x_name, m.x_department, m.x_category, m.x_severity, m.x_fact,
+               m.x_listed, m.x_removed, m.x_removal, credit_audit.normalize_text(m.source_ref),
+               m.problem IS NULL AND (m.e_name IS NULL OR m.e_name OPERATOR(pg_catalog.=) ''),
+               CASE WHEN m.problem IS NOT NULL THEN pg_catalog.split_part(m.problem, ':', 1)
+                    WHEN m.s_id IS NOT NULL AND NOT m.s_agrees THEN 'stored_conflict' END,
+               CASE WHEN m.problem IS NOT NULL THEN pg_catalog.split_part(m.problem, ':', 2) END,
+               CASE WHEN m.problem IS NULL AND m.s_id IS NOT NULL AND NOT m.s_agrees THEN
+                   pg_catalog.format(
+                       'The stored listing %s has %s; this delivery has %s. Only removal data may change; a removal cannot be taken back.',
+                       m.s_id,
+                       pg_catalog.concat_ws(', ', 'severity ' OPERATOR(pg_catalog.||) m.s_severity::text,
+                           'listed_on ' OPERATOR(pg_catalog.||) pg_catalog.to_char(m.s_listed, 'YYYY-MM-DD'),
+                           'removed_on ' OPERATOR(pg_catalog.||) pg_catalog.to_char(m.s_removed, 'YYYY-MM-DD'),
+                           'removal_reason ' OPERATOR(pg_catalog.||) m.s_removal),
+                       pg_catalog.concat_ws(', ', 'severity ' OPERATOR(pg_catalog.||) m.x_severity::text,
+                           'listed_on ' OPERATOR(pg_catalog.||) pg_catalog.to_char(m.x_listed, 'YYYY-MM-DD'),
+                           'removed_on ' OPERATOR(pg_catalog.||) pg_catalog.to_char(m.x_removed, 'YYYY-MM-DD'),
+                           'removal_reason ' OPERATOR(pg_catalog.||) m.x_removal)) END,
+               CASE WHEN m.problem IS NULL THEN m.s_id END,
+               CASE WHEN m.problem IS NULL AND m.s_id IS NOT NULL AND m.s_agrees THEN
+                   CASE WHEN m.s_removed IS NOT DISTINCT FROM m.x_removed
+                         AND m.s_removal IS NOT DISTINCT FROM m.x_removal THEN 'unchanged'
+                        ELSE 'updated' END END
+          FROM matched m
+        RETURNING
+            -- names are compared by normalize_name() (full-width forms such as （）, white space,
+            -- ASCII case): a delivered name that differs from the stored one is reported, never
+            -- written
+            CASE WHEN reason IS NULL AND NOT needs_enterprise THEN
+                (SELECT pg_catalog.format('%s is stored as "%s" and was delivered as "%s".', n_uscc, e.name, n_name)
+                   FROM credit_audit.enterprise e
+                  WHERE e.uscc OPERATOR(credit_audit.=) n_uscc
+                    AND credit_audit.normalize_name(e.name) OPERATOR(pg_catalog.<>) credit_audit.normalize_name(n_name))
+            END AS renamed
     )
-    INSERT INTO pg_temp.ca_ingest_batch
-        (rid, uscc, enterprise_name, department, category, severity, fact_date, listed_on,
-         removed_on, removal_reason, source_ref, loaded_by, loaded_at,
-         n_uscc, n_name, n_name_key, n_department, n_category, n_severity, n_fact, n_listed,
-         n_removed, n_removal, n_source, reason, field)
-    SELECT pg_catalog.row_number() OVER (),
-           j.uscc, j.enterprise_name, j.department, j.category, j.severity, j.fact_date,
-           j.listed_on, j.removed_on, j.removal_reason, j.source_ref, j.loaded_by, j.loaded_at,
-           j.x_uscc, j.x_name, credit_audit.normalize_name(j.enterprise_name), j.x_department,
-           j.x_category, j.x_severity, j.x_fact, j.x_listed, j.x_removed, j.x_removal,
-           credit_audit.normalize_text(j.source_ref),
-           pg_catalog.split_part(j.problem, ':', 1), pg_catalog.split_part(j.problem, ':', 2)
-      FROM judged j;
-    GET DIAGNOSTICS n_consumed = ROW_COUNT;
+    SELECT pg_catalog.count(*), pg_catalog.count(i.renamed), pg_catalog.min(i.renamed)
+      INTO n_consumed, n_renamed, renamed_example
+      FROM ins i;
     IF n_consumed = 0 THEN
         DROP TABLE pg_temp.ca_ingest_batch;
         RETURN QUERY SELECT 0::bigint, 0::bigint, 0::bigint, 0::bigint;
         RETURN;
     END IF;
-    UPDATE pg_temp.ca_ingest_batch SET reason = NULL, field = NULL WHERE reason OPERATOR(pg_catalog.=) '';
-    ANALYZE pg_temp.ca_ingest_batch (reason, outcome, n_uscc, n_department, n_category, n_fact);
+    ANALYZE pg_temp.ca_ingest_batch (reason, outcome, needs_enterprise, n_uscc, n_department, n_category, n_fact);
 
     -- 2. Rows of this batch sharing a natural key.  They agree when they differ at most in
     --    removal data and carry at most one distinct removal: then one row stands for the group
-    --    (the one with the removal) and the others are duplicates (counted unchanged).  Rows that
+    --    (the one with the removal) and keeps its verdict; the others are duplicates (counted
+    --    unchanged), or share the verdict of the standing row when it is quarantined.  Rows that
     --    disagree are all quarantined: a batch has no order that could say which one is right.
     CREATE TEMP TABLE ca_ingest_group ON COMMIT DROP AS
     SELECT b.n_uscc, b.n_department, b.n_category, b.n_fact,
@@ -309,20 +365,22 @@ BEGIN
                CASE WHEN pg_catalog.min(b.n_removal) OPERATOR(pg_catalog.<>) pg_catalog.max(b.n_removal) THEN 'removal_reason' END
            ) AS differs
       FROM pg_temp.ca_ingest_batch b
-     WHERE b.reason IS NULL
+     WHERE b.reason IS NULL OR b.reason OPERATOR(pg_catalog.=) 'stored_conflict'
      GROUP BY b.n_uscc, b.n_department, b.n_category, b.n_fact
     HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 1;
 
     IF EXISTS (SELECT FROM pg_temp.ca_ingest_group) THEN
+        ANALYZE pg_temp.ca_ingest_group;
+
         UPDATE pg_temp.ca_ingest_batch b
-           SET reason = 'batch_conflict', field = NULL,
+           SET reason = 'batch_conflict', field = NULL, sanction_id = NULL, outcome = NULL,
                message = pg_catalog.format(
                    '%s rows of this batch have the natural key (%s, %s, %s, %s) but differ in %s.',
                    g.n, b.n_uscc, b.n_department, b.n_category,
                    pg_catalog.to_char(b.n_fact, 'YYYY-MM-DD'), g.differs)
           FROM pg_temp.ca_ingest_group g
          WHERE g.differs OPERATOR(pg_catalog.<>) ''
-           AND b.reason IS NULL
+           AND (b.reason IS NULL OR b.reason OPERATOR(pg_catalog.=) 'stored_conflict')
            AND b.n_uscc OPERATOR(credit_audit.=) g.n_uscc
            AND b.n_department OPERATOR(pg_catalog.=) g.n_department
            AND b.n_category OPERATOR(pg_catalog.=) g.n_category
@@ -330,98 +388,41 @@ BEGIN
 
         WITH members AS (
             SELECT b.rid,
-                   pg_catalog.first_value(b.rid) OVER (
-                       PARTITION BY b.n_uscc, b.n_department, b.n_category, b.n_fact
-                       ORDER BY b.n_removed IS NULL, b.rid) AS rep
+                   pg_catalog.first_value(b.rid) OVER w AS rep,
+                   pg_catalog.first_value(b.reason) OVER w AS rep_reason,
+                   pg_catalog.first_value(b.message) OVER w AS rep_message,
+                   pg_catalog.first_value(b.sanction_id) OVER w AS rep_sanction
               FROM pg_temp.ca_ingest_batch b
               JOIN pg_temp.ca_ingest_group g
                 ON b.n_uscc OPERATOR(credit_audit.=) g.n_uscc
                AND b.n_department OPERATOR(pg_catalog.=) g.n_department
                AND b.n_category OPERATOR(pg_catalog.=) g.n_category
                AND b.n_fact OPERATOR(pg_catalog.=) g.n_fact
-             WHERE g.differs OPERATOR(pg_catalog.=) '' AND b.reason IS NULL
+             WHERE g.differs OPERATOR(pg_catalog.=) ''
+               AND (b.reason IS NULL OR b.reason OPERATOR(pg_catalog.=) 'stored_conflict')
+            WINDOW w AS (PARTITION BY b.n_uscc, b.n_department, b.n_category, b.n_fact
+                         ORDER BY b.n_removed IS NULL, b.rid)
         )
         UPDATE pg_temp.ca_ingest_batch b
-           SET rep_rid = m.rep, outcome = 'duplicate'
+           SET rep_rid = m.rep,
+               outcome = CASE WHEN m.rep_reason IS NULL THEN 'duplicate' END,
+               reason = m.rep_reason, message = m.rep_message, sanction_id = m.rep_sanction
           FROM members m
          WHERE b.rid OPERATOR(pg_catalog.=) m.rid AND m.rep OPERATOR(pg_catalog.<>) m.rid;
     END IF;
 
-    -- 3. Compare with the stored listing of the same natural key.  Only removal data may change:
-    --    a delivery that adds or changes it updates the listing; one that drops it, or differs in
-    --    severity or listed_on, contradicts the stored listing and is quarantined.
-    UPDATE pg_temp.ca_ingest_batch b
-       SET sanction_id = s.id,
-           outcome = CASE
-               WHEN s.severity OPERATOR(pg_catalog.=) b.n_severity
-                AND s.listed_on OPERATOR(pg_catalog.=) b.n_listed
-                AND s.removed_on IS NOT DISTINCT FROM b.n_removed
-                AND s.removal_reason IS NOT DISTINCT FROM b.n_removal THEN 'unchanged'
-               WHEN s.severity OPERATOR(pg_catalog.=) b.n_severity
-                AND s.listed_on OPERATOR(pg_catalog.=) b.n_listed
-                AND b.n_removed IS NOT NULL THEN 'updated'
-           END,
-           reason = CASE
-               WHEN s.severity OPERATOR(pg_catalog.=) b.n_severity
-                AND s.listed_on OPERATOR(pg_catalog.=) b.n_listed
-                AND (b.n_removed IS NOT NULL OR s.removed_on IS NULL) THEN NULL
-               ELSE 'stored_conflict'
-           END,
-           message = CASE
-               WHEN s.severity OPERATOR(pg_catalog.=) b.n_severity
-                AND s.listed_on OPERATOR(pg_catalog.=) b.n_listed
-                AND (b.n_removed IS NOT NULL OR s.removed_on IS NULL) THEN NULL
-               ELSE pg_catalog.format(
-               'The stored listing %s has %s; this delivery has %s. Only removal data may change; a removal cannot be taken back.',
-               s.id,
-               pg_catalog.concat_ws(', ', 'severity ' OPERATOR(pg_catalog.||) s.severity::text,
-                   'listed_on ' OPERATOR(pg_catalog.||) pg_catalog.to_char(s.listed_on, 'YYYY-MM-DD'),
-                   'removed_on ' OPERATOR(pg_catalog.||) pg_catalog.to_char(s.removed_on, 'YYYY-MM-DD'),
-                   'removal_reason ' OPERATOR(pg_catalog.||) s.removal_reason),
-               pg_catalog.concat_ws(', ', 'severity ' OPERATOR(pg_catalog.||) b.n_severity::text,
-                   'listed_on ' OPERATOR(pg_catalog.||) pg_catalog.to_char(b.n_listed, 'YYYY-MM-DD'),
-                   'removed_on ' OPERATOR(pg_catalog.||) pg_catalog.to_char(b.n_removed, 'YYYY-MM-DD'),
-                   'removal_reason ' OPERATOR(pg_catalog.||) b.n_removal)) END
-      FROM credit_audit.sanction s
-     WHERE b.reason IS NULL AND b.rep_rid IS NULL
-       AND s.uscc OPERATOR(credit_audit.=) b.n_uscc
-       AND s.department OPERATOR(pg_catalog.=) b.n_department
-       AND s.category OPERATOR(pg_catalog.=) b.n_category
-       AND s.fact_date OPERATOR(pg_catalog.=) b.n_fact;
-
-    -- Duplicates share the fate of the row standing for them when it is quarantined.
-    UPDATE pg_temp.ca_ingest_batch d
-       SET reason = r.reason, message = r.message, sanction_id = r.sanction_id, outcome = NULL
-      FROM pg_temp.ca_ingest_batch r
-     WHERE d.rep_rid IS NOT NULL AND d.reason IS NULL
-       AND r.rid OPERATOR(pg_catalog.=) d.rep_rid AND r.reason IS NOT NULL;
-
-    -- 4. Enterprises: create the missing ones and name placeholders (name '', created by the
+    -- 3. Enterprises: create the missing ones and name placeholders (name '', created by the
     --    guard trigger for grants to unknown enterprises).  Among several spellings in the batch
     --    the smallest (C collation) wins; an existing name is never overwritten.
     INSERT INTO credit_audit.enterprise AS e (uscc, name)
     SELECT b.n_uscc, pg_catalog.min(b.n_name COLLATE "C")
       FROM pg_temp.ca_ingest_batch b
-     WHERE b.reason IS NULL
-       AND NOT EXISTS (SELECT FROM credit_audit.enterprise x
-                        WHERE x.uscc OPERATOR(credit_audit.=) b.n_uscc
-                          AND x.name OPERATOR(pg_catalog.<>) '')
+     WHERE b.needs_enterprise AND b.reason IS NULL
      GROUP BY b.n_uscc
     ON CONFLICT (uscc) DO UPDATE SET name = excluded.name
      WHERE e.name OPERATOR(pg_catalog.=) '';
 
-    -- Names are compared by normalize_name() (full-width forms such as （）, white space, ASCII
-    -- case): a delivered name that differs from the stored one is reported, never written.
-    SELECT pg_catalog.count(*),
-           pg_catalog.min(pg_catalog.format('%s is stored as "%s" and was delivered as "%s".',
-                                            b.n_uscc, e.name, b.n_name))
-      INTO n_renamed, renamed_example
-      FROM pg_temp.ca_ingest_batch b
-      JOIN credit_audit.enterprise e ON e.uscc OPERATOR(credit_audit.=) b.n_uscc
-     WHERE b.reason IS NULL
-       AND credit_audit.normalize_name(e.name) OPERATOR(pg_catalog.<>) b.n_name_key;
-
-    -- 5. Write through the sanction table itself, so its triggers (findings, NOTIFY) fire.
+    -- 4. Write through the sanction table itself, so its triggers (findings, NOTIFY) fire.
     UPDATE credit_audit.sanction s
        SET removed_on = b.n_removed, removal_reason = b.n_removal
       FROM pg_temp.ca_ingest_batch b
@@ -429,24 +430,28 @@ BEGIN
        AND s.id OPERATOR(pg_catalog.=) b.sanction_id;
     GET DIAGNOSTICS n_updated = ROW_COUNT;
 
-    INSERT INTO credit_audit.sanction
-        (uscc, department, category, severity, fact_date, listed_on, removed_on,
-         removal_reason, source_ref)
-    SELECT b.n_uscc, b.n_department, b.n_category, b.n_severity, b.n_fact, b.n_listed,
-           b.n_removed, b.n_removal, b.n_source
-      FROM pg_temp.ca_ingest_batch b
-     WHERE b.reason IS NULL AND b.outcome IS NULL
-     ORDER BY b.rid;
-    GET DIAGNOSTICS n_inserted = ROW_COUNT;
+    WITH ins AS (
+        INSERT INTO credit_audit.sanction
+            (uscc, department, category, severity, fact_date, listed_on, removed_on,
+             removal_reason, source_ref)
+        SELECT b.n_uscc, b.n_department, b.n_category, b.n_severity, b.n_fact, b.n_listed,
+               b.n_removed, b.n_removal, b.n_source
+          FROM pg_temp.ca_ingest_batch b
+         WHERE b.reason IS NULL AND b.outcome IS NULL
+        RETURNING NOT credit_audit.uscc_org_code_valid(uscc) AS suspicious
+    )
+    SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE i.suspicious)
+      INTO n_inserted, n_suspicious
+      FROM ins i;
 
-    -- 6. Quarantine the rest with their raw values.
+    -- 5. Quarantine the rest with their raw values.
     INSERT INTO credit_audit.sanction_quarantine
         (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on,
          removal_reason, source_ref, reason, field, message, suggestion, sanction_id,
          loaded_by, loaded_at, quarantined_by)
     SELECT b.uscc, b.enterprise_name, b.department, b.category, b.severity, b.fact_date,
            b.listed_on, b.removed_on, b.removal_reason, b.source_ref,
-           b.reason, NULLIF(b.field, ''),
+           b.reason, b.field,
            CASE b.reason
              WHEN 'missing_field' THEN
                CASE WHEN b.field IN ('removed_on', 'removal_reason')
@@ -482,21 +487,14 @@ BEGIN
      ORDER BY b.rid;
     GET DIAGNOSTICS n_quarantined = ROW_COUNT;
 
-    SELECT pg_catalog.count(*) FILTER (WHERE b.reason IS NULL AND b.outcome IN ('unchanged', 'duplicate')),
-           pg_catalog.count(*) FILTER (WHERE b.reason IS NULL AND (b.outcome IS NULL OR b.outcome OPERATOR(pg_catalog.=) 'updated')
-                                       AND NOT credit_audit.uscc_org_code_valid(b.n_uscc))
-      INTO n_unchanged, n_suspicious
-      FROM pg_temp.ca_ingest_batch b;
+    -- Every consumed row is inserted, updated, quarantined, or else (re-delivery, duplicate)
+    -- unchanged.
+    n_unchanged := n_consumed - n_inserted - n_updated - n_quarantined;
 
-    IF n_inserted + n_updated + n_unchanged + n_quarantined OPERATOR(pg_catalog.<>) n_consumed THEN
-        RAISE EXCEPTION 'ingest_sanctions consumed % staging rows but accounted for %',
-            n_consumed, n_inserted + n_updated + n_unchanged + n_quarantined;
-    END IF;
     IF n_suspicious OPERATOR(pg_catalog.>) 0 THEN
         RAISE NOTICE '% ingested rows have a USCC whose embedded organization code fails its check', n_suspicious
             USING HINT = 'They are taken in; see credit_audit.suspicious_sanctions.';
     END IF;
-
     IF n_renamed OPERATOR(pg_catalog.>) 0 THEN
         RAISE NOTICE '% ingested rows name their enterprise differently from its stored name', n_renamed
             USING DETAIL = renamed_example,

@@ -90,6 +90,17 @@ best_ms() {
 	ca_psql -v t="$AS_OF" <<<"$script" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -g | head -1
 }
 
+# best_cpu_ms SETTINGS QUERY: the least CPU time (user + system, ms) the backend spent in QUERY
+# over RUNS runs (log_executor_stats; the machine may be shared, CPU time is less disturbed by
+# that than wall-clock time).  Only meaningful for serial plans (a worker's CPU is not counted).
+best_cpu_ms() {
+	local settings=$1 query=$2 i script
+	script="$settings"$'\n''SET log_executor_stats = on; SET client_min_messages = log;'
+	for ((i = 0; i < RUNS; i++)); do script+=$'\n'"$query;"; done
+	ca_psql -v t="$AS_OF" <<<"$script" 2>&1 | awk '/s user, .* s system, .* s elapsed/ { printf "%.1f\n", ($2 + $5) * 1000 }' \
+		| sort -g | head -1
+}
+
 ca_log "data"
 ca_psql -c "SELECT (SELECT count(*) FROM credit_audit.enterprise) AS enterprises,
                    (SELECT count(*) FROM credit_audit.sanction) AS sanctions,
@@ -116,6 +127,8 @@ t_c=$(best_ms "" "SELECT count(*), sum(score) FROM credit_audit.credit_scores(:'
 t_sp=$(best_ms "" "SELECT count(*), sum(score) FROM ($plain_sql) AS q")
 t_ss=$(best_ms "SET max_parallel_workers_per_gather = 0;" "SELECT count(*), sum(score) FROM ($plain_sql) AS q")
 t_s=$(printf '%s\n%s\n' "$t_sp" "$t_ss" | sort -g | head -1)
+c_c=$(best_cpu_ms "" "SELECT count(*), sum(score) FROM credit_audit.credit_scores(:'t')")
+c_ss=$(best_cpu_ms "SET max_parallel_workers_per_gather = 0;" "SELECT count(*), sum(score) FROM ($plain_sql) AS q")
 
 ca_log "timing $CALLS single credit_score() calls"
 ca_psql -c "DROP FUNCTION IF EXISTS public.bench_score_sql(credit_audit.uscc, date)" -c "
@@ -147,12 +160,15 @@ t_onesql=$(best_ms "" "SELECT sum(public.bench_score_sql(uscc, :'t')) FROM ($sam
 ca_psql -c "DROP FUNCTION public.bench_score_sql(credit_audit.uscc, date)"
 
 awk -v e="$ENTERPRISES" -v s="$SANCTIONS" -v v="$EVENTS" -v c="$t_c" -v sp="$t_sp" -v ss="$t_ss" \
-	-v best="$t_s" -v n="$CALLS" -v b="$t_base" -v o="$t_one" -v q="$t_onesql" -v runs="$RUNS" 'BEGIN {
+	-v best="$t_s" -v cc="$c_c" -v cs="$c_ss" -v n="$CALLS" -v b="$t_base" -v o="$t_one" -v q="$t_onesql" -v runs="$RUNS" 'BEGIN {
 	printf "\n== credit score benchmark: %d enterprises, %d sanctions, %d events (best of %d runs)\n", e, s, v, runs
 	printf "credit_scores(d)                   %10.1f ms\n", c
 	printf "plain SQL, planner default         %10.1f ms\n", sp
 	printf "plain SQL, serial                  %10.1f ms\n", ss
 	printf "ratio (faster plain SQL / ours)    %10.2f x\n", best / c
+	printf "CPU time: credit_scores(d)         %10.1f ms\n", cc
+	printf "CPU time: plain SQL, serial        %10.1f ms\n", cs
+	printf "CPU ratio (serial SQL / ours)      %10.2f x\n", cs / cc
 	printf "credit_score(u, d), per call       %10.2f us   (%d calls %.1f ms, query alone %.1f ms)\n", (o - b) * 1000 / n, n, o, b
 	printf "plain SQL function, per call       %10.2f us   (%d calls %.1f ms)\n", (q - b) * 1000 / n, n, q
 	printf "ratio (SQL function / ours)        %10.2f x\n", (q - b) / (o - b)
