@@ -387,7 +387,8 @@ ca_judge(const CaRecord *rec, CaProgram *p, DateADT d, CaJudgement *j)
 	if (j->nblocking > 1)
 		qsort_arg(j->blocking, j->nblocking, sizeof(int), ca_blocking_cmp,
 				  (void *) rec->sanctions);
-	j->score = ca_score_compute(rec, d, CA_BASIS_LISTING);
+	/* compare the score as shown (2 decimals): 69.996 shows as 70.00 and is not refused */
+	j->score = ca_score_round(ca_score_compute(rec, d, CA_BASIS_LISTING));
 	j->low_score = j->score < ca_program_min_score(p);
 	j->eligible = (j->nblocking == 0 && !j->low_score);
 }
