@@ -143,6 +143,13 @@ INSERT INTO dept.grants
 SELECT 100 + g, '9144030071526726XG', 'rent', DATE '2019-01-01' + g, 10 FROM generate_series(1, 5) g;
 SELECT count(*) FROM dept.grants WHERE id >= 100;
 
+-- later rows of an enterprise reuse its record within the statement: still judged per row/date
+INSERT INTO dept.grants VALUES
+    (80, '91110000710926094P', 'rent', '2019-05-30', 1),
+    (81, '91110000710926094P', 'rent', '2019-05-31', 1),
+    (82, '91110000710926094P', 'rent', '2019-06-01', 1);
+SELECT count(*) FROM dept.grants WHERE id BETWEEN 80 AND 82;
+
 -- NULLs are left to the table's constraints
 INSERT INTO dept.grants VALUES (20, NULL, 'rent', '2019-03-01', 1);
 \echo :LAST_ERROR_SQLSTATE
