@@ -1032,7 +1032,7 @@ typedef struct CaFindingSink
 {
 	const CaAuditContext *ac;
 	const CaSanctionSet *set;
-	bool		all_new;		/* the sanctions were inserted by this statement */
+	CaFindingBatch *batch;		/* the sanctions were inserted by this statement: all new */
 	int64		added;
 } CaFindingSink;
 
@@ -1052,7 +1052,9 @@ ca_sink_finding(const CaAuditRow *row, void *arg)
 	f.sanction_id = row->sanction->id;
 	f.sanction_department = fs->set->depts[row->sanction->department];
 	f.paying_department = ca_program_department(fs->ac, f.program);
-	if ((fs->all_new ? ca_finding_insert(&f) : ca_finding_add(&f)) != 0)
+	if (fs->batch != NULL)
+		ca_finding_batch_add(fs->batch, &f);
+	else if (ca_finding_add(&f) != 0)
 		fs->added++;
 }
 
@@ -1403,10 +1405,13 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 			sc.nent = ca_set_build(set, true);
 			fs.ac = &ac;
 			fs.set = set;
-			fs.all_new = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+			if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+				fs.batch = ca_finding_batch_begin();
 			sc.sink = ca_sink_finding;
 			sc.arg = &fs;
 			ca_scan_all(&sc);
+			if (fs.batch != NULL)
+				ca_finding_batch_end(fs.batch);
 			UnregisterSnapshot(snapshot);
 		}
 
