@@ -25,7 +25,10 @@
  *	  - the sanction trigger: statement level, AFTER INSERT and AFTER UPDATE, reading the new
  *		rows from the transition table, so a statement inserting 500k sanctions scans each
  *		guarded table once.  When the batch touches few enterprises and a table has a btree
- *		index leading with its uscc column, it probes that index per enterprise instead.
+ *		index leading with its uscc column, it probes that index per enterprise instead.  On
+ *		INSERT every finding is new and they are written in batches (ca_finding_batch_*); on
+ *		UPDATE each goes through ca_finding_add(), which skips existing ones with an index
+ *		probe.
  *
  * Trigger concurrency (docs/internals.md): a BEFORE ROW trigger locks each sanction's
  * enterprise row FOR UPDATE (table_tuple_lock, following the update chain) before the row is

@@ -9,6 +9,10 @@
  * actually inserted, NOTIFY credit_audit_findings with a JSON payload describing it (the
  * "linked response": departments LISTEN and learn at commit which grants were flagged).
  *
+ * The sanction trigger on a bulk INSERT writes through a batch instead (ca_finding_batch_*):
+ * 2,000 findings per INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING, the
+ * returned rows matched back, in order, to the buffered findings for their payloads.
+ *
  * The payload is built with PostgreSQL's JSON escaping (escape_json), so any table, key,
  * program or department name gives valid JSON; long strings are cut at a character boundary so
  * that the whole payload stays under the server's 8000-byte NOTIFY limit, and "truncated": true
