@@ -205,7 +205,31 @@ SELECT t.what, pg_temp.try(t.stmt) AS result
           VALUES ('paid_while_listed', 'public.grants', '1', '91330100716105852F', '2020-01-01', 1)$$),
     (84, 'finding: unknown sanction',
         $$INSERT INTO credit_audit.finding (kind, source_table, source_key, uscc, grant_date, amount, sanction_id)
-          VALUES ('retroactive', 'public.grants', '1', '91330100716105852F', '2020-01-01', 1, -1)$$)
+          VALUES ('retroactive', 'public.grants', '1', '91330100716105852F', '2020-01-01', 1, -1)$$),
+    -- guarded_table (written by guard(); its checks hold for direct writes too)
+    (90, 'guarded_table: unknown mode',
+        $$INSERT INTO credit_audit.guarded_table (tbl, uscc_column, uscc_attnum, date_column, date_attnum,
+              amount_column, amount_attnum, program, key_columns, key_attnums, mode)
+          VALUES ('credit_audit.enterprise', 'uscc', 1, 'name', 2, 'name', 2, 'rent_subsidy', '{uscc}', '{1}', 'warn')$$),
+    (91, 'guarded_table: both program and program_column',
+        $$INSERT INTO credit_audit.guarded_table (tbl, uscc_column, uscc_attnum, date_column, date_attnum,
+              amount_column, amount_attnum, program, program_column, program_attnum, key_columns, key_attnums)
+          VALUES ('credit_audit.enterprise', 'uscc', 1, 'name', 2, 'name', 2, 'rent_subsidy', 'name', 2, '{uscc}', '{1}')$$),
+    (92, 'guarded_table: neither program nor program_column',
+        $$INSERT INTO credit_audit.guarded_table (tbl, uscc_column, uscc_attnum, date_column, date_attnum,
+              amount_column, amount_attnum, key_columns, key_attnums)
+          VALUES ('credit_audit.enterprise', 'uscc', 1, 'name', 2, 'name', 2, '{uscc}', '{1}')$$),
+    (93, 'guarded_table: unknown program',
+        $$INSERT INTO credit_audit.guarded_table (tbl, uscc_column, uscc_attnum, date_column, date_attnum,
+              amount_column, amount_attnum, program, key_columns, key_attnums)
+          VALUES ('credit_audit.enterprise', 'uscc', 1, 'name', 2, 'name', 2, 'nosuch', '{uscc}', '{1}')$$),
+    -- sanction_quarantine
+    (100, 'sanction_quarantine: unknown reason',
+        $$INSERT INTO credit_audit.sanction_quarantine (reason, message, loaded_by, loaded_at, quarantined_by)
+          VALUES ('looks_odd', 'x', 'loader', '2020-01-01', 'loader')$$),
+    (101, 'sanction_quarantine: no message',
+        $$INSERT INTO credit_audit.sanction_quarantine (reason, loaded_by, loaded_at, quarantined_by)
+          VALUES ('invalid_uscc', 'loader', '2020-01-01', 'loader')$$)
   ) AS t(n, what, stmt)
  ORDER BY t.n;
 
@@ -231,7 +255,9 @@ SELECT (SELECT count(*) FROM credit_audit.enterprise) AS enterprises,
        (SELECT count(*) FROM credit_audit.sanction) AS sanctions,
        (SELECT count(*) FROM credit_audit.subsidy) AS subsidies,
        (SELECT count(*) FROM credit_audit.credit_event) AS events,
-       (SELECT count(*) FROM credit_audit.program) AS programs;
+       (SELECT count(*) FROM credit_audit.program) AS programs,
+       (SELECT count(*) FROM credit_audit.guarded_table) AS guarded_tables,
+       (SELECT count(*) FROM credit_audit.sanction_quarantine) AS quarantined;
 
 -- ---- the generator respects every constraint (triggers and FK checks are off while it loads) ----
 -- (it adds to the two enterprises, one sanction and one program above)
@@ -269,5 +295,33 @@ SELECT count(*) FILTER (WHERE NOT credit_audit.uscc_is_valid(uscc::text)) AS inv
        count(*) FILTER (WHERE credit_audit.uscc_region(uscc) <> '330108') AS outside_binjiang,
        count(*) FILTER (WHERE NOT credit_audit.uscc_org_code_valid(uscc)) AS bad_org_code
   FROM credit_audit.enterprise;
+
+-- ---- the generator is deterministic: the same rows whatever the plan ----
+CREATE TEMP VIEW gen_digest AS
+SELECT 'credit_event' AS tbl, count(*) AS n, md5(string_agg(t::text, '|' ORDER BY t.id)) AS digest
+  FROM credit_audit.credit_event t
+UNION ALL
+SELECT 'enterprise', count(*), md5(string_agg(t::text, '|' ORDER BY t.uscc::text)) FROM credit_audit.enterprise t
+UNION ALL
+SELECT 'sanction', count(*), md5(string_agg(t::text, '|' ORDER BY t.id)) FROM credit_audit.sanction t
+UNION ALL
+SELECT 'subsidy', count(*), md5(string_agg(t::text, '|' ORDER BY t.id)) FROM credit_audit.subsidy t;
+SET client_min_messages = warning;
+TRUNCATE credit_audit.enterprise CASCADE;
+RESET client_min_messages;
+\i test/data/generate.sql
+CREATE TEMP TABLE digest_hash AS SELECT * FROM gen_digest;
+SET client_min_messages = warning;
+TRUNCATE credit_audit.enterprise CASCADE;
+RESET client_min_messages;
+-- nested loops only, this time
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+\i test/data/generate.sql
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+-- same rows; the digests pin the generated data (tests and benchmarks rely on its values)
+SELECT a.tbl, a.n, a.digest = b.digest AS same_rows, a.digest
+  FROM digest_hash a JOIN gen_digest b USING (tbl) ORDER BY a.tbl;
 
 DROP FUNCTION pg_temp.try(text);

@@ -813,8 +813,9 @@ typedef struct CaPagePrefetch
 	int			n;
 	Uscc		keys[MaxHeapTuplesPerPage];
 	uint32		hashes[MaxHeapTuplesPerPage];
+	DateADT		dates[MaxHeapTuplesPerPage];
 	bool		present[MaxHeapTuplesPerPage];
-	CaEntEntry *ents[MaxHeapTuplesPerPage];
+	CaEntEntry *ents[MaxHeapTuplesPerPage]; /* NULL: no finding possible for the row */
 } CaPagePrefetch;
 
 #if PG_VERSION_NUM < 180000
@@ -843,6 +844,8 @@ ca_page_prepare(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc de
 		memcpy(pf->keys[i].bytes, DatumGetPointer(d), USCC_PACKED_LEN);
 		pf->hashes[i] = ca_uscc_hash(&pf->keys[i]);
 		CA_PREFETCH(&tb->data[pf->hashes[i] & tb->sizemask]);
+		d = heap_getattr(&tup, l->date_att, desc, &isnull);
+		pf->present[i] = ca_value_date(d, isnull, l->date_typid, &pf->dates[i]);
 	}
 	for (int i = 0; i < pf->n; i++)
 	{
@@ -851,6 +854,9 @@ ca_page_prepare(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc de
 		if (pf->present[i])
 		{
 			e = caent_lookup_hash(tb, pf->keys[i], pf->hashes[i]);
+			/* the enterprise's summary rejects most rows: the row loop skips them unread */
+			if (e != NULL && (pf->dates[i] < e->lo || pf->dates[i] >= e->hi))
+				e = NULL;
 			if (e != NULL)
 				CA_PREFETCH(&sc->set->items[e->first]);
 		}
@@ -865,7 +871,7 @@ ca_page_prepare(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc de
  */
 static bool
 ca_page_lookup(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc desc,
-			   const CaLeaf *l, TupleTableSlot *slot, CaEntEntry **ent)
+			   const CaLeaf *l, TupleTableSlot *slot, CaEntEntry **ent, DateADT *date)
 {
 #if PG_VERSION_NUM < 180000
 	int			i;
@@ -878,6 +884,7 @@ ca_page_lookup(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc des
 		ItemPointerGetOffsetNumber(&slot->tts_tid) != hscan->rs_vistuples[i])
 		return false;
 	*ent = pf->ents[i];
+	*date = pf->dates[i];
 	return true;
 #else
 	return false;
@@ -952,11 +959,14 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 			DateADT		d;
 
 			CHECK_FOR_INTERRUPTS();
-			if (pf != NULL && ca_page_lookup(sc, pf, (HeapScanDesc) scan, desc, l, slot, &ent))
+			if (pf != NULL && ca_page_lookup(sc, pf, (HeapScanDesc) scan, desc, l, slot, &ent, &d))
 			{
+				/* looked up, date read and checked against the summary already */
 				if (ent == NULL)
 					continue;
-				u = ent->key;
+				slot_getsomeattrs(slot, l->maxatt);
+				ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
+				continue;
 			}
 			else
 			{
@@ -1022,6 +1032,7 @@ typedef struct CaFindingSink
 {
 	const CaAuditContext *ac;
 	const CaSanctionSet *set;
+	bool		all_new;		/* the sanctions were inserted by this statement */
 	int64		added;
 } CaFindingSink;
 
@@ -1041,7 +1052,7 @@ ca_sink_finding(const CaAuditRow *row, void *arg)
 	f.sanction_id = row->sanction->id;
 	f.sanction_department = fs->set->depts[row->sanction->department];
 	f.paying_department = ca_program_department(fs->ac, f.program);
-	if (ca_finding_add(&f) != 0)
+	if ((fs->all_new ? ca_finding_insert(&f) : ca_finding_add(&f)) != 0)
 		fs->added++;
 }
 
@@ -1392,6 +1403,7 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 			sc.nent = ca_set_build(set, true);
 			fs.ac = &ac;
 			fs.set = set;
+			fs.all_new = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
 			sc.sink = ca_sink_finding;
 			sc.arg = &fs;
 			ca_scan_all(&sc);

@@ -182,6 +182,9 @@ typedef struct CaFinding
  * user switch to ca_extension_owner() first.
  */
 extern int64 ca_finding_add(const CaFinding *f);
+/* The same without the existence probe first, for callers that know the finding is new (the
+ * sanction trigger on INSERT: no finding can name a sanction inserted by this statement). */
+extern int64 ca_finding_insert(const CaFinding *f);
 
 /*
  * A guarded row's identity in findings (every writer uses these, so one row always gets the same

@@ -245,6 +245,14 @@ ca_finding_exists(const CaFinding *f)
 int64
 ca_finding_add(const CaFinding *f)
 {
+	if (ca_finding_exists(f))
+		return 0;
+	return ca_finding_insert(f);
+}
+
+int64
+ca_finding_insert(const CaFinding *f)
+{
 	Datum		values[CA_FINDING_NARGS];
 	char		nulls[CA_FINDING_NARGS];
 	int64		id = 0;
@@ -252,9 +260,6 @@ ca_finding_add(const CaFinding *f)
 	bool		isnull;
 
 	Assert(f->kind && f->source_table && f->source_key && f->uscc);
-
-	if (ca_finding_exists(f))
-		return 0;
 
 	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));

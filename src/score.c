@@ -40,6 +40,7 @@
 #include "access/stratnum.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/visibilitymap.h"
 #include "access/xact.h"
 #include "catalog/pg_am.h"
 #include "catalog/pg_type.h"
@@ -878,6 +879,8 @@ typedef struct CaBatchStream
 	CaBatchRef *refs;			/* TIDs and positions, sorted by heap block */
 	uint32	   *counts;			/* counting sort buckets, cap + 1 */
 	bool		all_visible_ok; /* may trust PD_ALL_VISIBLE (see ca_stream_fill) */
+	bool		index_only;		/* enterprise: uscc from the index where the VM allows */
+	Buffer		vmbuffer;		/* visibility map page pinned for index_only */
 	int			n;
 	int			pos;
 	bool		index_done;
@@ -909,6 +912,13 @@ ca_stream_begin(CaBatchStream *st, CaStreamKind kind, CaRelId rel, CaRelId idx,
 	st->nblocks = RelationGetNumberOfBlocks(st->rel);
 	st->slot = MakeSingleTupleTableSlot(RelationGetDescr(st->rel), &TTSOpsHeapTuple);
 	st->iscan = index_beginscan(st->rel, st->idx, snapshot, 0, 0);
+	/* as heapgetpage(): not under recovery; and not serializable, which wants per-tuple checks */
+	st->all_visible_ok = !snapshot->takenDuringRecovery && !IsolationIsSerializable();
+	/* the enterprise stream needs only the uscc: an index-only scan, as nodeIndexonlyscan.c */
+	st->index_only = (kind == CA_STREAM_ENTERPRISE && st->all_visible_ok &&
+					  st->idx->rd_index->indnatts >= 1);
+	st->vmbuffer = InvalidBuffer;
+	st->iscan->xs_want_itup = st->index_only;
 	index_rescan(st->iscan, NULL, 0, NULL, 0);
 	st->maxcap = CA_BATCH_ITEMS();
 	st->cap = Min(st->maxcap, 4096);	/* grows (doubling) up to maxcap as rows come */
@@ -916,13 +926,13 @@ ca_stream_begin(CaBatchStream *st, CaStreamKind kind, CaRelId rel, CaRelId idx,
 	st->tids = palloc(st->cap * sizeof(ItemPointerData));
 	st->refs = palloc(st->cap * sizeof(CaBatchRef));
 	st->counts = palloc((st->cap + 1) * sizeof(uint32));
-	/* as heapgetpage(): not under recovery; and not serializable, which wants per-tuple checks */
-	st->all_visible_ok = !snapshot->takenDuringRecovery && !IsolationIsSerializable();
 }
 
 static void
 ca_stream_end(CaBatchStream *st)
 {
+	if (BufferIsValid(st->vmbuffer))
+		ReleaseBuffer(st->vmbuffer);
 	index_endscan(st->iscan);
 	ExecDropSingleTupleTableSlot(st->slot);
 	index_close(st->idx, AccessShareLock);
@@ -991,6 +1001,7 @@ ca_stream_fill(CaBatchStream *st)
 {
 	MemoryContext oldcxt;
 	uint32		nbuckets;
+	int			nref;
 	int			i;
 
 	st->n = 0;
@@ -1004,10 +1015,9 @@ ca_stream_fill(CaBatchStream *st)
 		{
 			st->cap = Min(st->maxcap, st->cap * 2);
 			st->tids = repalloc(st->tids, st->cap * sizeof(ItemPointerData));
-			pfree(st->items);
+			st->items = repalloc(st->items, st->cap * sizeof(CaBatchItem));
 			pfree(st->refs);
 			pfree(st->counts);
-			st->items = palloc(st->cap * sizeof(CaBatchItem));
 			st->refs = palloc(st->cap * sizeof(CaBatchRef));
 			st->counts = palloc((st->cap + 1) * sizeof(uint32));
 		}
@@ -1015,6 +1025,19 @@ ca_stream_fill(CaBatchStream *st)
 
 		if (tid == NULL)
 			st->index_done = true;
+		else if (st->index_only &&
+				 VM_ALL_VISIBLE(st->rel, ItemPointerGetBlockNumber(tid), &st->vmbuffer))
+		{
+			/* the heap page is all-visible: the index tuple says all we need */
+			bool		isnull;
+			Datum		d = index_getattr(st->iscan->xs_itup, 1, st->iscan->xs_itupdesc, &isnull);
+
+			ItemPointerSetInvalid(&st->tids[st->n]);
+			st->items[st->n].valid = true;
+			st->items[st->n].uscc = *DatumGetUsccP(d);
+			st->items[st->n].value = 0.0;
+			st->n++;
+		}
 		else
 			st->tids[st->n++] = *tid;
 	}
@@ -1022,26 +1045,36 @@ ca_stream_fill(CaBatchStream *st)
 	if (st->n == 0)
 		return;
 
-	/* counting sort of the positions by block (rows in blocks added since: the last bucket) */
+	/*
+	 * Counting sort of the positions that need the heap (not those the index answered) by
+	 * block; rows in blocks added since the scan began go to the last bucket.
+	 */
 	nbuckets = Max(1, Min((uint32) st->n, st->nblocks));
 	memset(st->counts, 0, (nbuckets + 1) * sizeof(uint32));
+	nref = 0;
 	for (i = 0; i < st->n; i++)
 	{
-		BlockNumber blk = ItemPointerGetBlockNumber(&st->tids[i]);
-		uint32		b = (blk >= st->nblocks) ? nbuckets - 1 :
-			(uint32) ((uint64) blk * nbuckets / st->nblocks);
+		BlockNumber blk = ItemPointerGetBlockNumberNoCheck(&st->tids[i]);
+		uint32		b;
 
+		if (!ItemPointerIsValid(&st->tids[i]))
+			continue;
+		b = (blk >= st->nblocks) ? nbuckets - 1 : (uint32) ((uint64) blk * nbuckets / st->nblocks);
 		st->counts[b + 1]++;
+		nref++;
 	}
 	for (i = 1; i <= (int) nbuckets; i++)
 		st->counts[i] += st->counts[i - 1];
 	for (i = 0; i < st->n; i++)
 	{
-		BlockNumber blk = ItemPointerGetBlockNumber(&st->tids[i]);
-		uint32		b = (blk >= st->nblocks) ? nbuckets - 1 :
-			(uint32) ((uint64) blk * nbuckets / st->nblocks);
-		CaBatchRef *ref = &st->refs[st->counts[b]++];
+		BlockNumber blk = ItemPointerGetBlockNumberNoCheck(&st->tids[i]);
+		uint32		b;
+		CaBatchRef *ref;
 
+		if (!ItemPointerIsValid(&st->tids[i]))
+			continue;
+		b = (blk >= st->nblocks) ? nbuckets - 1 : (uint32) ((uint64) blk * nbuckets / st->nblocks);
+		ref = &st->refs[st->counts[b]++];
 		ref->tid = st->tids[i];
 		ref->pos = i;
 	}
@@ -1053,7 +1086,7 @@ ca_stream_fill(CaBatchStream *st)
 	 */
 	MemoryContextReset(st->rowcxt);
 	oldcxt = MemoryContextSwitchTo(st->rowcxt);
-	for (i = 0; i < st->n;)
+	for (i = 0; i < nref;)
 	{
 		BlockNumber blk = ItemPointerGetBlockNumber(&st->refs[i].tid);
 		Buffer		buf;
@@ -1062,7 +1095,7 @@ ca_stream_fill(CaBatchStream *st)
 		int			j,
 					k;
 
-		for (j = i + 1; j < st->n; j++)
+		for (j = i + 1; j < nref; j++)
 			if (ItemPointerGetBlockNumber(&st->refs[j].tid) != blk)
 				break;
 

@@ -47,7 +47,12 @@ else
 	cat "$sandbox/unit.log"; echo "unit check uscc_check ... FAILED"; failed=$((failed + 1))
 fi
 
-ca_sandbox_start "$sandbox"
+if ! ca_sandbox_start "$sandbox"; then
+	echo "throw-away cluster ... FAILED"
+	failed=$((failed + 1))
+	summary
+	exit 1
+fi
 
 # run_suite NAME LOG TOTAL MAKE-ARGS...: one pg_regress suite of TOTAL tests; its diffs are shown
 # when it fails, and tests without a verdict (pg_regress stopped: missing expected file, server

@@ -8,8 +8,10 @@
 # Data: the shared generator (test/data/generate.sql), loaded with triggers off into a throw-away
 # sandbox cluster.  Three measurements on the same data, each RUNS times, best time kept:
 #   floor   sequential scan of both tables, serial: count(*) of subsidy + count(*) of sanction
-#   sql     DESIGN.md's rules as one query (hash join on uscc + date conditions), at the planner's
-#           default settings (parallel query allowed) and serial (max_parallel_workers_per_gather 0)
+#   sql     DESIGN.md's rules as one query, planned four ways: the planner's choice (parallel
+#           allowed, and serial), and a hash join on uscc with the date conditions as join filter
+#           (nested loop and merge join off; parallel allowed, and serial).  The fastest is the
+#           reference.
 #   audit   SELECT ... FROM credit_audit.audit('fact')
 # Both sides must compute the columns that cost something to produce: the query counts
 # source_key (the key as text) and kind, so the planner cannot drop them from the SQL query
@@ -102,41 +104,49 @@ run() {
 
 ca_log "measuring (best of $RUNS runs each)"
 serial="SET max_parallel_workers_per_gather = 0;"
+hash="SET enable_nestloop = off; SET enable_mergejoin = off;"
+agg="count(q.source_key) + count(q.kind) - count(*)"
 floor_g=$(run floor_grants "$serial" "SELECT count(*) FROM credit_audit.subsidy")
 floor_s=$(run floor_sanctions "$serial" "SELECT count(*) FROM credit_audit.sanction")
-agg="count(q.source_key) + count(q.kind) - count(*)"
 sql_par=$(run sql "" "SELECT $agg FROM ($sql_query) q")
-sql_ser=$(run sql_serial "SET max_parallel_workers_per_gather = 0;" "SELECT $agg FROM ($sql_query) q")
+sql_ser=$(run sql_serial "$serial" "SELECT $agg FROM ($sql_query) q")
+sql_hpar=$(run sql_hash "$hash" "SELECT $agg FROM ($sql_query) q")
+sql_hser=$(run sql_hash_serial "$serial $hash" "SELECT $agg FROM ($sql_query) q")
 aud=$(run audit "" "SELECT $agg FROM credit_audit.audit('fact') q")
 plan=$("${PSQL[@]}" -d "$DB" -Atc "EXPLAIN (COSTS OFF) SELECT $agg FROM ($sql_query) q")
-plan_serial=$("${PSQL[@]}" -d "$DB" -At -c "$serial" -c "EXPLAIN (COSTS OFF) SELECT $agg FROM ($sql_query) q")
+plan_hash=$("${PSQL[@]}" -d "$DB" -At -c "$serial $hash" -c "EXPLAIN (COSTS OFF) SELECT $agg FROM ($sql_query) q")
 
 grants=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM credit_audit.subsidy")
 sanctions=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM credit_audit.sanction")
 enterprises=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM credit_audit.enterprise")
 
-printf '%s\n%s\n%s\n%s\n%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$aud" | awk \
+printf '%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$sql_hpar" "$sql_hser" "$aud" | awk \
 	-v grants="$grants" -v sanctions="$sanctions" -v enterprises="$enterprises" '
 	{ ms[$1] = $2; rows[$1] = $3; rss[$1] = $4; hwm[$1] = $5; cpu[$1] = $6 }
+	function line(label, k, wk) {
+		printf "%-34s %8d %9s %9d %12s %11s\n", label, ms[k], cpu[k] (wk ? "+wk" : ""), rows[k], rss[k] " kB", hwm[k] " kB"
+	}
 	END {
 		floor = ms["floor_grants"] + ms["floor_sanctions"]
 		floorcpu = cpu["floor_grants"] + cpu["floor_sanctions"]
 		printf "data: %d grants, %d sanctions, %d enterprises; %d findings\n", grants, sanctions, enterprises, rows["audit"]
-		printf "%-28s %9s %9s %9s %13s %12s\n", "query", "wall ms", "cpu ms", "rows", "peak RssAnon", "VmHWM"
-		printf "%-28s %9d %9d %9s %13s %12s\n", "floor (count both, serial)", floor, floorcpu, "-", rss["floor_grants"] " kB", hwm["floor_grants"] " kB"
-		printf "%-28s %9d %9s %9d %13s %12s\n", "plain SQL (parallel ok)", ms["sql"], cpu["sql"] "+wk", rows["sql"], rss["sql"] " kB", hwm["sql"] " kB"
-		printf "%-28s %9d %9d %9d %13s %12s\n", "plain SQL (serial)", ms["sql_serial"], cpu["sql_serial"], rows["sql_serial"], rss["sql_serial"] " kB", hwm["sql_serial"] " kB"
-		printf "%-28s %9d %9d %9d %13s %12s\n", "audit()", ms["audit"], cpu["audit"], rows["audit"], rss["audit"] " kB", hwm["audit"] " kB"
-		printf "wall ratios: sql/audit = %.2fx (parallel ok), %.2fx (serial); audit/floor = %.2fx\n",
-			ms["sql"] / ms["audit"], ms["sql_serial"] / ms["audit"], ms["audit"] / floor
-		printf "cpu ratios:  sql/audit = %.2fx (serial); audit/floor = %.2fx\n",
-			cpu["sql_serial"] / cpu["audit"], cpu["audit"] / floorcpu
-		printf "(wall ms and cpu ms are each the best of the runs; +wk: parallel workers not counted)\n"
-		if (rows["sql"] != rows["audit"] || rows["sql_serial"] != rows["audit"]) {
-			print "ROW COUNTS DIFFER" > "/dev/stderr"; exit 1
-		}
+		printf "%-34s %8s %9s %9s %12s %11s\n", "query", "wall ms", "cpu ms", "rows", "peak RssAnon", "VmHWM"
+		printf "%-34s %8d %9d %9s %12s %11s\n", "floor: count(*) of both, serial", floor, floorcpu, "-", rss["floor_grants"] " kB", hwm["floor_grants"] " kB"
+		line("SQL, as planned", "sql", 1)
+		line("SQL, as planned, serial", "sql_serial", 0)
+		line("SQL, hash join", "sql_hash", 1)
+		line("SQL, hash join, serial", "sql_hash_serial", 0)
+		line("audit()", "audit", 0)
+		best = "sql"
+		for (k in ms) if (k ~ /^sql/ && ms[k] < ms[best]) best = k
+		bestcpu = "sql_serial"
+		if (cpu["sql_hash_serial"] < cpu[bestcpu]) bestcpu = "sql_hash_serial"
+		printf "wall: fastest SQL (%s) / audit() = %.2fx; audit() / floor = %.2fx\n", best, ms[best] / ms["audit"], ms["audit"] / floor
+		printf "cpu:  cheapest serial SQL (%s) / audit() = %.2fx; audit() / floor = %.2fx\n", bestcpu, cpu[bestcpu] / cpu["audit"], cpu["audit"] / floorcpu
+		printf "(each figure is the best of the runs; cpu = on-CPU time of the backend, +wk: parallel workers not counted)\n"
+		for (k in rows) if (k !~ /^floor/ && rows[k] != rows["audit"]) { print "ROW COUNTS DIFFER: " k > "/dev/stderr"; exit 1 }
 	}'
-echo "plain SQL plan (parallel ok):"
+echo "SQL plan, planner's choice:"
 echo "$plan" | sed 's/^/  /'
-echo "plain SQL plan (serial):"
-echo "$plan_serial" | sed 's/^/  /'
+echo "SQL plan, hash join, serial:"
+echo "$plan_hash" | sed 's/^/  /'

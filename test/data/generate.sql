@@ -76,7 +76,7 @@ END$$;
 -- Progress: one finished step, its row count and the seconds since the previous step.
 CREATE FUNCTION pg_temp.ca_gen_tick(step text, n bigint, since timestamptz) RETURNS text
     LANGUAGE sql VOLATILE
-    RETURN pg_catalog.format('generate: %-13s %10s rows %8s s', step, n,
+    RETURN pg_catalog.format('generate: %-13s %15s %8s s', step, n::text || ' rows',
         pg_catalog.round(EXTRACT(epoch FROM pg_catalog.clock_timestamp() - since), 1));
 
 SELECT pg_temp.ca_gen_check(:'scale' IN ('small', 'district', 'province'),
