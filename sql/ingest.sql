@@ -138,7 +138,8 @@ SELECT q.reason, pg_catalog.count(*) FROM credit_audit.sanction_quarantine q GRO
 -- ---- a later delivery: repairs, a changed removal, conflicts, a corrected code ----
 \copy credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on, removal_reason, source_ref) FROM 'test/data/ingest/later.csv' (FORMAT csv, HEADER)
 -- 1 inserted (the corrected code), 2 updated (a repair, a changed removal date), 1 unchanged,
--- 2 quarantined (severity differs from the stored listing; a removal taken back); the re-delivery
+-- 3 quarantined (severity differs from the stored listing, and an identical copy of that row in
+-- the same batch shares its verdict; a removal taken back); the re-delivery
 -- names its enterprise differently (a NOTICE; the stored name is kept)
 SELECT * FROM credit_audit.ingest_sanctions();
 SELECT s.id, s.uscc, s.department, s.category, s.severity, s.listed_on::text, s.removed_on::text,
