@@ -13,7 +13,8 @@
  * docs/internals.md: lock the enterprise row FOR KEY SHARE (direct index probe of
  * enterprise_pkey and table_tuple_lock(), like the foreign-key check's SELECT ... FOR KEY SHARE),
  * create a placeholder enterprise when it is missing, and only then read the record with a
- * fresh snapshot (GetLatestSnapshot()), so a sanction committed while we waited is seen.
+ * fresh snapshot (GetLatestSnapshot()), so a sanction committed while we waited is seen.  Later
+ * rows of the same enterprise in the same statement reuse that record (ca_guard_record()).
  *
  * Per statement state: the guarded_table entry, the programs, the enterprise relation and index
  * and the record reader are loaded once per statement and kept in fn_extra (the trigger's
@@ -157,7 +158,7 @@ typedef struct CaGuardCache
 
 	Oid			relid;			/* the trigger's relation (a partition, perhaps) */
 	Oid			guarded_relid;	/* the table given to guard() */
-	char	   *source_table;	/* its quoted, schema-qualified name for findings */
+	char	   *source_table;	/* its quoted, schema-qualified name (made for the first finding) */
 	CaGuardMode mode;
 	AttrNumber	uscc_att;		/* attnums in the trigger's relation */
 	AttrNumber	date_att;
@@ -174,7 +175,26 @@ typedef struct CaGuardCache
 	TupleTableSlot *ent_slot;
 	FmgrInfo	uscc_eq;
 	CaRecordReader *reader;
+
+	/*
+	 * Records of enterprises already locked by this statement (see ca_guard_record()), valid
+	 * while the command counter has not moved; at most CA_REC_CACHE_MAX of them and work_mem of
+	 * memory, then started afresh.
+	 */
+	HTAB	   *records;
+	MemoryContext records_cxt;	/* made at the statement's second row */
+	long		nrecords;
+	uint64		rows;			/* rows judged so far in this statement */
 } CaGuardCache;
+
+#define CA_REC_CACHE_MAX 65536
+
+typedef struct CaCachedRecord
+{
+	Uscc		uscc;			/* hash key */
+	CommandId	cid;
+	CaRecord	rec;
+} CaCachedRecord;
 
 static dlist_head ca_live_caches = DLIST_STATIC_INIT(ca_live_caches);
 static bool ca_xact_callbacks_registered = false;
@@ -367,7 +387,8 @@ ca_judge(const CaRecord *rec, CaProgram *p, DateADT d, CaJudgement *j)
 	if (j->nblocking > 1)
 		qsort_arg(j->blocking, j->nblocking, sizeof(int), ca_blocking_cmp,
 				  (void *) rec->sanctions);
-	j->score = ca_score_compute(rec, d, CA_BASIS_LISTING);
+	/* compare the score as shown (2 decimals): 69.996 shows as 70.00 and is not refused */
+	j->score = ca_score_round(ca_score_compute(rec, d, CA_BASIS_LISTING));
 	j->low_score = j->score < ca_program_min_score(p);
 	j->eligible = (j->nblocking == 0 && !j->low_score);
 }
@@ -384,13 +405,16 @@ ca_check_select(CaRelId rel)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(relid));
 }
 
-/* Judge u for program on d with the statement's snapshot, as the calling user. */
+/*
+ * Judge u for program on d with the statement's snapshot, as the calling user.  reader: one
+ * kept by the caller for the query, or NULL to open one for this call.
+ */
 static void
-ca_eligibility_compute(const Uscc *u, text *program, DateADT d,
+ca_eligibility_compute(CaRecordReader *reader, const Uscc *u, text *program, DateADT d,
 					   CaProgram **prog_out, CaRecord *rec, CaJudgement *j)
 {
 	CaPrograms	programs;
-	CaRecordReader *reader;
+	bool		own_reader = (reader == NULL);
 	int			idx;
 
 	/* the caller reads credit data: it needs the right to (the trigger reads as the owner) */
@@ -404,9 +428,11 @@ ca_eligibility_compute(const Uscc *u, text *program, DateADT d,
 		ca_unknown_program(VARDATA_ANY(program), VARSIZE_ANY_EXHDR(program));
 	*prog_out = &programs.items[idx];
 
-	reader = ca_record_reader_open(CurrentMemoryContext);
+	if (own_reader)
+		reader = ca_record_reader_open(CurrentMemoryContext);
 	ca_record_read(reader, u, GetActiveSnapshot(), rec);
-	ca_record_reader_close(reader);
+	if (own_reader)
+		ca_record_reader_close(reader);
 	ca_judge(rec, *prog_out, d, j);
 }
 
@@ -432,7 +458,8 @@ ca_eligibility(PG_FUNCTION_ARGS)
 			elog(ERROR, "return type must be a row type");
 		desc = BlessTupleDesc(desc);
 
-		ca_eligibility_compute(PG_GETARG_USCC_P(0), PG_GETARG_TEXT_PP(1),
+		/* fn_extra belongs to the SRF machinery here: a reader for this call */
+		ca_eligibility_compute(NULL, PG_GETARG_USCC_P(0), PG_GETARG_TEXT_PP(1),
 							   PG_GETARG_DATEADT(2), &prog, &rec, &j);
 
 		/* blocking sanctions by id */
@@ -469,8 +496,16 @@ ca_is_eligible(PG_FUNCTION_ARGS)
 	CaRecord	rec;
 	CaJudgement j;
 
-	ca_eligibility_compute(PG_GETARG_USCC_P(0), PG_GETARG_TEXT_PP(1), PG_GETARG_DATEADT(2),
-						   &prog, &rec, &j);
+	/* the reader is kept for the query (it closes itself with fn_mcxt or the transaction) */
+	if (fcinfo->flinfo->fn_extra == NULL)
+	{
+		ca_check_select(CA_REL_PROGRAM);	/* before locking what the caller may not read */
+		ca_check_select(CA_REL_SANCTION);
+		ca_check_select(CA_REL_CREDIT_EVENT);
+		fcinfo->flinfo->fn_extra = ca_record_reader_open(fcinfo->flinfo->fn_mcxt);
+	}
+	ca_eligibility_compute((CaRecordReader *) fcinfo->flinfo->fn_extra, PG_GETARG_USCC_P(0),
+						   PG_GETARG_TEXT_PP(1), PG_GETARG_DATEADT(2), &prog, &rec, &j);
 	PG_RETURN_BOOL(j.eligible);
 }
 
@@ -1064,7 +1099,6 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		bool		has_program_col;
 
 		grel = guarded == relid ? trigrel : table_open(guarded, AccessShareLock);
-		c->source_table = ca_qualified_name(grel);
 
 		/* the stored columns: uscc, date, amount, [program], keys */
 		arr = DatumGetArrayTypeP(heap_getattr(entry, Anum_guarded_key_columns, gdesc, &isnull));
@@ -1073,7 +1107,7 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		deconstruct_array(arr, INT2OID, sizeof(int16), true, TYPALIGN_SHORT, &atts, NULL,
 						  &c->nkeys);
 		if (nnames != c->nkeys)
-			elog(ERROR, "guarded_table entry of \"%s\" is inconsistent", c->source_table);
+			elog(ERROR, "guarded_table entry of \"%s\" is inconsistent", RelationGetRelationName(grel));
 		cols = palloc0((4 + c->nkeys) * sizeof(CaStoredCol));
 #define CA_STORED(numcol, namecol, k) \
 		do { \
@@ -1272,6 +1306,99 @@ ca_lock_enterprise(CaGuardCache *c, const Uscc *u)
 	}
 }
 
+/* Deep copy of a record into cxt. */
+static void
+ca_record_copy(MemoryContext cxt, const CaRecord *src, CaRecord *dst)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+
+	dst->nsanctions = src->nsanctions;
+	dst->sanctions = palloc((src->nsanctions + 1) * sizeof(CaSanction));
+	for (int i = 0; i < src->nsanctions; i++)
+	{
+		dst->sanctions[i] = src->sanctions[i];
+		dst->sanctions[i].department = pstrdup(src->sanctions[i].department);
+		dst->sanctions[i].category = pstrdup(src->sanctions[i].category);
+	}
+	dst->nevents = src->nevents;
+	dst->events = palloc((src->nevents + 1) * sizeof(CaEvent));
+	if (src->nevents > 0)
+		memcpy(dst->events, src->events, src->nevents * sizeof(CaEvent));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * The credit record of u for this row, read under the protocol: enterprise row locked FOR KEY
+ * SHARE, then read with a fresh snapshot.  The lock lasts until the transaction ends, and a
+ * sanction writer must take FOR UPDATE on the same row first, so once this statement has locked
+ * and read u, no other transaction can change u's sanctions before we commit: later rows of u in
+ * the same statement reuse the record.  Only this transaction could still change them (a
+ * function or trigger writing during the statement), and any such write advances the command
+ * counter, which invalidates the cached record.  (Credit events are read once per statement and
+ * enterprise as well; the protocol does not cover them.)
+ */
+static void
+ca_guard_record(CaGuardCache *c, const Uscc *u, CaRecord *rec)
+{
+	CommandId	cid = GetCurrentCommandId(false);
+	CaCachedRecord *entry;
+	bool		found;
+	Snapshot	snap;
+
+	/* a one-row statement (the common single INSERT) needs no cache: start at the second row */
+	if (c->rows++ == 0)
+	{
+		ca_lock_enterprise(c, u);
+		snap = RegisterSnapshot(GetLatestSnapshot());
+		ca_record_read(c->reader, u, snap, rec);
+		UnregisterSnapshot(snap);
+		return;
+	}
+	if (c->records_cxt == NULL)
+		c->records_cxt = AllocSetContextCreate(c->cxt, "credit_audit guard records",
+											   ALLOCSET_DEFAULT_SIZES);
+	if (c->records == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Uscc);
+		ctl.entrysize = sizeof(CaCachedRecord);
+		ctl.hcxt = c->records_cxt;
+		c->records = hash_create("credit_audit guard records", 256, &ctl,
+								 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		c->nrecords = 0;
+	}
+	entry = (CaCachedRecord *) hash_search(c->records, u, HASH_FIND, NULL);
+	if (entry != NULL && entry->cid == cid)
+	{
+		*rec = entry->rec;
+		return;
+	}
+
+	ca_lock_enterprise(c, u);
+	/* after the lock: a fresh snapshot sees every sanction committed while we waited */
+	snap = RegisterSnapshot(GetLatestSnapshot());
+	ca_record_read(c->reader, u, snap, rec);
+	UnregisterSnapshot(snap);
+
+	if (entry == NULL &&
+		(c->nrecords >= CA_REC_CACHE_MAX ||
+		 MemoryContextMemAllocated(c->records_cxt, true) > (Size) work_mem * 1024))
+	{
+		/* start afresh: memory stays bounded however many enterprises the statement touches */
+		MemoryContextReset(c->records_cxt);
+		c->records = NULL;
+		return;
+	}
+	if (c->records == NULL)
+		return;
+	entry = (CaCachedRecord *) hash_search(c->records, u, HASH_ENTER, &found);
+	if (!found)
+		c->nrecords++;
+	entry->cid = GetCurrentCommandId(false);
+	ca_record_copy(c->records_cxt, rec, &entry->rec);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* the trigger */
 
@@ -1314,6 +1441,8 @@ ca_add_finding(CaGuardCache *c, TupleTableSlot *slot, const char *kind, const Us
 	if (*key == NULL)
 		*key = ca_source_key(slot, c->nkeys, c->key_atts);
 	f.kind = kind;
+	if (c->source_table == NULL)
+		c->source_table = MemoryContextStrdup(c->cxt, ca_source_table_name(c->guarded_relid));
 	f.source_table = c->source_table;
 	f.source_key = *key;
 	f.uscc = u;
@@ -1378,7 +1507,6 @@ ca_guard_trigger(PG_FUNCTION_ARGS)
 	Oid			save_userid;
 	int			save_sec;
 	MemoryContext old;
-	Snapshot	snap;
 	CaRecord	rec;
 	CaJudgement j;
 	char	   *key = NULL;
@@ -1456,12 +1584,7 @@ ca_guard_trigger(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(ca_extension_owner(),
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
 
-	ca_lock_enterprise(c, u);
-
-	/* after the lock: a fresh snapshot sees every sanction committed while we waited */
-	snap = RegisterSnapshot(GetLatestSnapshot());
-	ca_record_read(c->reader, u, snap, &rec);
-	UnregisterSnapshot(snap);
+	ca_guard_record(c, u, &rec);
 	ca_judge(&rec, p, d, &j);
 
 	if (!j.eligible && c->mode == CA_MODE_BLOCK)

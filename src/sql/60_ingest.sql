@@ -220,6 +220,7 @@ BEGIN
         n_removal text,
         n_source text,
         needs_enterprise boolean,   -- no enterprise row, or a placeholder (name '')
+        renamed text,               -- the stored enterprise name differs from the delivered one
         reason text,                -- NULL while the row is good
         field text,
         message text,
@@ -253,6 +254,7 @@ BEGIN
                credit_audit.normalize_date(c.removed_on) AS x_removed,
                credit_audit.normalize_removal_reason(c.removal_reason) AS x_removal
           FROM consumed c
+        OFFSET 0
     ), judged AS (
         SELECT n.*, d.code AS x_department,
                CASE
@@ -277,6 +279,7 @@ BEGIN
                END AS problem
           FROM norm n
           LEFT JOIN dept d ON d.k = n.x_dept_key
+        OFFSET 0
     ), matched AS (
         SELECT j.*,
                s.id AS s_id,
@@ -285,7 +288,15 @@ BEGIN
                (s.severity OPERATOR(pg_catalog.=) j.x_severity
                 AND s.listed_on OPERATOR(pg_catalog.=) j.x_listed
                 AND (j.x_removed IS NOT NULL OR s.removed_on IS NULL)) AS s_agrees,
-               e.name AS e_name
+               e.name AS e_name,
+               -- names are compared by normalize_name() (full-width forms such as （）, white
+               -- space, ASCII case): a delivered name that differs from the stored one is
+               -- reported, never written
+               CASE WHEN e.name OPERATOR(pg_catalog.<>) ''
+                     AND credit_audit.normalize_name(e.name) OPERATOR(pg_catalog.<>)
+                         credit_audit.normalize_name(j.x_name)
+                    THEN pg_catalog.format('%s is stored as "%s" and was delivered as "%s".',
+                                           j.x_uscc, e.name, j.x_name) END AS renamed
           FROM judged j
           LEFT JOIN credit_audit.sanction s
                  ON j.problem IS NULL
@@ -301,13 +312,14 @@ BEGIN
             (uscc, enterprise_name, department, category, severity, fact_date, listed_on,
              removed_on, removal_reason, source_ref, loaded_by, loaded_at,
              n_uscc, n_name, n_department, n_category, n_severity, n_fact, n_listed,
-             n_removed, n_removal, n_source, needs_enterprise, reason, field, message,
+             n_removed, n_removal, n_source, needs_enterprise, renamed, reason, field, message,
              sanction_id, outcome)
         SELECT m.uscc, m.enterprise_name, m.department, m.category, m.severity, m.fact_date,
                m.listed_on, m.removed_on, m.removal_reason, m.source_ref, m.loaded_by, m.loaded_at,
                m.x_uscc, m.x_name, m.x_department, m.x_category, m.x_severity, m.x_fact,
                m.x_listed, m.x_removed, m.x_removal, credit_audit.normalize_text(m.source_ref),
                m.problem IS NULL AND (m.e_name IS NULL OR m.e_name OPERATOR(pg_catalog.=) ''),
+               CASE WHEN m.s_id IS NULL OR m.s_agrees THEN m.renamed END,
                CASE WHEN m.problem IS NOT NULL THEN pg_catalog.split_part(m.problem, ':', 1)
                     WHEN m.s_id IS NOT NULL AND NOT m.s_agrees THEN 'stored_conflict' END,
                CASE WHEN m.problem IS NOT NULL THEN pg_catalog.split_part(m.problem, ':', 2) END,
@@ -329,16 +341,7 @@ BEGIN
                          AND m.s_removal IS NOT DISTINCT FROM m.x_removal THEN 'unchanged'
                         ELSE 'updated' END END
           FROM matched m
-        RETURNING
-            -- names are compared by normalize_name() (full-width forms such as （）, white space,
-            -- ASCII case): a delivered name that differs from the stored one is reported, never
-            -- written
-            CASE WHEN reason IS NULL AND NOT needs_enterprise THEN
-                (SELECT pg_catalog.format('%s is stored as "%s" and was delivered as "%s".', n_uscc, e.name, n_name)
-                   FROM credit_audit.enterprise e
-                  WHERE e.uscc OPERATOR(credit_audit.=) n_uscc
-                    AND credit_audit.normalize_name(e.name) OPERATOR(pg_catalog.<>) credit_audit.normalize_name(n_name))
-            END AS renamed
+        RETURNING renamed
     )
     SELECT pg_catalog.count(*), pg_catalog.count(i.renamed), pg_catalog.min(i.renamed)
       INTO n_consumed, n_renamed, renamed_example

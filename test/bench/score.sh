@@ -7,13 +7,16 @@
 #      planner's choice (a parallel plan, usually) and serially; the faster counts.
 #   2. The cost of one credit_score(u, d) call: CALLS calls in one query, against the same
 #      formula as a plain SQL function, minus the cost of the query without the call.
+# Each query runs RUNS times, the candidates interleaved (the machine may be shared: they then
+# see the same load), each run in a new session; the best wall-clock time counts, and the
+# backend's CPU time (log_executor_stats) is reported for the serial queries.
 #
 #   bash test/bench/score.sh                      # 1M enterprises, 2M sanctions, 2M events
 #   ENTERPRISES=100000 SANCTIONS=200000 EVENTS=200000 bash test/bench/score.sh
 #
 # Environment: ENTERPRISES, SANCTIONS, EVENTS (data size), AS_OF (default 2026-06-30),
 # RUNS (timed runs of each query, the best counts; default 3), CALLS (default 100000),
-# KEEP=1 (keep the cluster and its data in /tmp/credit_audit-bench-score; a later run with the
+# SANDBOX (default /tmp/credit_audit-bench-score), KEEP=1 (keep the cluster and its data; a later run with the
 # same sizes reuses the data).
 source "$(dirname "$0")/../lib.sh"
 
@@ -26,7 +29,7 @@ CALLS=${CALLS:-100000}
 
 ca_ensure_packages
 ca_build
-sandbox=/tmp/credit_audit-bench-score
+sandbox=${SANDBOX:-/tmp/credit_audit-bench-score}
 if [ "${KEEP:-0}" != 1 ]; then
 	trap 'ca_sandbox_destroy "$sandbox"' EXIT
 fi
@@ -81,25 +84,25 @@ EOF
 plain_sql=$(cat /tmp/ca_bench_score_sql.$$)
 rm -f /tmp/ca_bench_score_sql.$$
 
-# best_ms SETTINGS QUERY: the best of RUNS wall-clock times (ms) of QUERY, run RUNS times in one
-# session after SETTINGS.
-best_ms() {
-	local settings=$1 query=$2 i script
-	script="$settings"$'\n''\timing on'
-	for ((i = 0; i < RUNS; i++)); do script+=$'\n'"$query;"; done
-	ca_psql -v t="$AS_OF" <<<"$script" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sort -g | head -1
+# run_once SETTINGS QUERY: one run of QUERY in a new session after SETTINGS; prints
+# "wall_ms cpu_ms" (cpu: the backend's user + system time from log_executor_stats; a parallel
+# worker's CPU is not in it).
+run_once() {
+	local settings=$1 query=$2
+	ca_psql -v t="$AS_OF" 2>&1 <<EOF | awk '
+		/^Time: / { wall = $2 }
+		/s user, .* s system, .* s elapsed/ { cpu = ($2 + $5) * 1000 }
+		END { printf "%.1f %.1f\n", wall, cpu }'
+$settings
+SET log_executor_stats = on;
+SET client_min_messages = log;
+\timing on
+$query;
+EOF
 }
 
-# best_cpu_ms SETTINGS QUERY: the least CPU time (user + system, ms) the backend spent in QUERY
-# over RUNS runs (log_executor_stats; the machine may be shared, CPU time is less disturbed by
-# that than wall-clock time).  Only meaningful for serial plans (a worker's CPU is not counted).
-best_cpu_ms() {
-	local settings=$1 query=$2 i script
-	script="$settings"$'\n''SET log_executor_stats = on; SET client_min_messages = log;'
-	for ((i = 0; i < RUNS; i++)); do script+=$'\n'"$query;"; done
-	ca_psql -v t="$AS_OF" <<<"$script" 2>&1 | awk '/s user, .* s system, .* s elapsed/ { printf "%.1f\n", ($2 + $5) * 1000 }' \
-		| sort -g | head -1
-}
+# best WHICH FILE: the least wall (WHICH=1) or CPU (WHICH=2) time in FILE.
+best() { awk -v f="$1" '{ print $f }' "$2" | sort -g | head -1; }
 
 ca_log "data"
 ca_psql -c "SELECT (SELECT count(*) FROM credit_audit.enterprise) AS enterprises,
@@ -122,13 +125,18 @@ SELECT count(*) AS rows,
   FULL JOIN ($plain_sql) AS q USING (uscc);
 EOF
 
-ca_log "timing credit_scores vs plain SQL (best of $RUNS)"
-t_c=$(best_ms "" "SELECT count(*), sum(score) FROM credit_audit.credit_scores(:'t')")
-t_sp=$(best_ms "" "SELECT count(*), sum(score) FROM ($plain_sql) AS q")
-t_ss=$(best_ms "SET max_parallel_workers_per_gather = 0;" "SELECT count(*), sum(score) FROM ($plain_sql) AS q")
+ca_log "timing credit_scores vs plain SQL ($RUNS rounds, interleaved; the best counts)"
+tmp=$(mktemp -d /tmp/ca_bench_score.XXXXXX)
+for ((i = 0; i < RUNS; i++)); do
+	run_once "" "SELECT count(*), sum(score) FROM credit_audit.credit_scores(:'t')" >>"$tmp/c"
+	run_once "" "SELECT count(*), sum(score) FROM ($plain_sql) AS q" >>"$tmp/sp"
+	run_once "SET max_parallel_workers_per_gather = 0;" "SELECT count(*), sum(score) FROM ($plain_sql) AS q" >>"$tmp/ss"
+done
+t_c=$(best 1 "$tmp/c"); c_c=$(best 2 "$tmp/c")
+t_sp=$(best 1 "$tmp/sp")
+t_ss=$(best 1 "$tmp/ss"); c_ss=$(best 2 "$tmp/ss")
 t_s=$(printf '%s\n%s\n' "$t_sp" "$t_ss" | sort -g | head -1)
-c_c=$(best_cpu_ms "" "SELECT count(*), sum(score) FROM credit_audit.credit_scores(:'t')")
-c_ss=$(best_cpu_ms "SET max_parallel_workers_per_gather = 0;" "SELECT count(*), sum(score) FROM ($plain_sql) AS q")
+ca_log "all runs (wall ms, backend cpu ms): credit_scores: $(tr '\n' ';' <"$tmp/c") SQL: $(tr '\n' ';' <"$tmp/sp") SQL serial: $(tr '\n' ';' <"$tmp/ss")"
 
 ca_log "timing $CALLS single credit_score() calls"
 ca_psql -c "DROP FUNCTION IF EXISTS public.bench_score_sql(credit_audit.uscc, date)" -c "
@@ -154,14 +162,18 @@ ca_psql -v t="$AS_OF" -c "SELECT count(*) AS calls,
        (SELECT count(*) FROM credit_audit.sanction s WHERE s.uscc IN ($sample)) AS their_sanctions,
        (SELECT count(*) FROM credit_audit.credit_event e WHERE e.uscc IN ($sample)) AS their_events
   FROM ($sample) AS e"
-t_base=$(best_ms "" "SELECT count(uscc) FROM ($sample) AS e")
-t_one=$(best_ms "" "SELECT sum(credit_audit.credit_score(uscc, :'t')) FROM ($sample) AS e")
-t_onesql=$(best_ms "" "SELECT sum(public.bench_score_sql(uscc, :'t')) FROM ($sample) AS e")
+for ((i = 0; i < RUNS; i++)); do
+	run_once "" "SELECT count(uscc) FROM ($sample) AS e" >>"$tmp/base"
+	run_once "" "SELECT sum(credit_audit.credit_score(uscc, :'t')) FROM ($sample) AS e" >>"$tmp/one"
+	run_once "" "SELECT sum(public.bench_score_sql(uscc, :'t')) FROM ($sample) AS e" >>"$tmp/onesql"
+done
+t_base=$(best 1 "$tmp/base"); t_one=$(best 1 "$tmp/one"); t_onesql=$(best 1 "$tmp/onesql")
+rm -rf "$tmp"
 ca_psql -c "DROP FUNCTION public.bench_score_sql(credit_audit.uscc, date)"
 
 awk -v e="$ENTERPRISES" -v s="$SANCTIONS" -v v="$EVENTS" -v c="$t_c" -v sp="$t_sp" -v ss="$t_ss" \
 	-v best="$t_s" -v cc="$c_c" -v cs="$c_ss" -v n="$CALLS" -v b="$t_base" -v o="$t_one" -v q="$t_onesql" -v runs="$RUNS" 'BEGIN {
-	printf "\n== credit score benchmark: %d enterprises, %d sanctions, %d events (best of %d runs)\n", e, s, v, runs
+	printf "\n== credit score benchmark: %d enterprises, %d sanctions, %d events (best of %d interleaved runs)\n", e, s, v, runs
 	printf "credit_scores(d)                   %10.1f ms\n", c
 	printf "plain SQL, planner default         %10.1f ms\n", sp
 	printf "plain SQL, serial                  %10.1f ms\n", ss
