@@ -33,6 +33,32 @@ SELECT v, credit_audit.normalize_date(v)::text AS d
                ('2019-2/1'), ('Feb 1 2019'), ('19-02-01'), ('201921'), ('1899-12-31'), ('3000-01-01'),
                ('2019-02-01 10:00'), ('')) AS t(v);
 
+-- every day of 1900-2100 in every accepted form parses back to itself
+SELECT pg_catalog.count(*) AS days,
+       pg_catalog.count(*) FILTER (WHERE
+           credit_audit.normalize_date(to_char(d, 'YYYY-MM-DD')) = d AND
+           credit_audit.normalize_date(to_char(d, 'YYYY/FMMM/FMDD')) = d AND
+           credit_audit.normalize_date(to_char(d, 'YYYYMMDD')) = d AND
+           credit_audit.normalize_date(to_char(d, 'YYYY.MM.DD')) = d AND
+           credit_audit.normalize_date(to_char(d, 'YYYY"年"FMMM"月"FMDD"日"')) = d AND
+           credit_audit.normalize_date(translate(to_char(d, 'YYYY-MM-DD'), '0123456789-', '０１２３４５６７８９－')) = d) AS round_trips
+  FROM pg_catalog.generate_series(date '1900-01-01', date '2100-12-31', interval '1 day') AS g(t),
+       LATERAL (SELECT t::date AS d) AS x;
+-- days 28-32 of every month of 1900-2100: accepted exactly when the day exists (leap years too)
+SELECT pg_catalog.count(*) AS tried,
+       pg_catalog.count(*) FILTER (WHERE (credit_audit.normalize_date(pg_catalog.format('%s-%s-%s', y, m, dd)) IS NOT NULL)
+                                  = (dd <= extract(day FROM (make_date(y, m, 1) + interval '1 month - 1 day')))) AS agree
+  FROM pg_catalog.generate_series(1900, 2100) AS y, pg_catalog.generate_series(1, 12) AS m,
+       pg_catalog.generate_series(28, 32) AS dd;
+-- other strings never raise: 2000 md5 hashes give nothing; of the prefixes of two dates, those
+-- ending in a whole day are dates (日 is optional; 2019-12-3 is the 3rd)
+SELECT pg_catalog.count(*) FILTER (WHERE credit_audit.normalize_date(pg_catalog.md5(i::text)) IS NOT NULL) AS md5_parsed
+  FROM pg_catalog.generate_series(1, 2000) AS i;
+SELECT v, credit_audit.normalize_date(v)
+  FROM (SELECT pg_catalog.substr('2019年12月31日', 1, i) FROM pg_catalog.generate_series(0, 10) AS i
+        UNION ALL SELECT pg_catalog.substr('2019-12-31', 1, i) FROM pg_catalog.generate_series(0, 10) AS i) AS t(v)
+ WHERE credit_audit.normalize_date(v) IS NOT NULL;
+
 -- severities and removal reasons, any case, Chinese or English
 SELECT v, credit_audit.normalize_severity(v) AS severity, credit_audit.normalize_removal_reason(v) AS removal
   FROM (VALUES ('轻微'), ('一般'), ('严重 '), ('minor'), ('GENERAL'), ('Serious'), ('ｓｅｒｉｏｕｓ'),
@@ -61,6 +87,28 @@ SELECT v, credit_audit.normalize_uscc(v)::text AS uscc, credit_audit.uscc_proble
                ('9133O100716105852F'), ('9I33OOOO733796106P'), ('9133010071610585ZF'),
                ('91330000733796106V'), ('914403001922038217'), ('91440300192203821'),
                ('91330X00733796106P'), ('91330000733796106某')) AS t(v);
+
+-- Every code one character away from a valid one (each position replaced by each of 0 O I Z S V
+-- D 8 B, in upper and lower case): the normalizers never raise, a code is valid exactly when it
+-- has no problem, a suggestion is always a valid code, and there is none for a valid code.
+WITH base(code) AS (VALUES ('91330000733796106P'), ('91330100716105852F'), ('9144030071526726XG'),
+                           ('91110000710926094P'), ('91330108MA2J7Y5B1L')),
+mutant AS (
+    SELECT overlay(b.code PLACING c FROM p FOR 1) AS v
+      FROM base b, pg_catalog.generate_series(1, 18) AS p,
+           pg_catalog.unnest(ARRAY['0', 'O', 'I', 'Z', 'S', 'V', 'D', '8', 'B', 'o', 'i', 'z', 's', 'v']) AS c
+), judged AS (
+    SELECT v, credit_audit.normalize_uscc(v) AS u, credit_audit.uscc_problem(v) AS problem,
+           credit_audit.uscc_suggestion(v) AS suggestion
+      FROM mutant
+)
+SELECT pg_catalog.count(*) AS codes,
+       pg_catalog.count(*) FILTER (WHERE u IS NOT NULL) AS valid,
+       pg_catalog.count(*) FILTER (WHERE (u IS NULL) = (problem IS NOT NULL)) AS problem_iff_invalid,
+       pg_catalog.count(*) FILTER (WHERE suggestion IS NOT NULL) AS suggested,
+       pg_catalog.count(*) FILTER (WHERE suggestion IS NOT NULL AND credit_audit.normalize_uscc(suggestion) IS NULL) AS bad_suggestions,
+       pg_catalog.count(*) FILTER (WHERE suggestion IS NOT NULL AND u IS NOT NULL) AS suggested_for_valid
+  FROM judged;
 
 -- ---- the delivered files ----
 
@@ -138,7 +186,8 @@ SELECT q.reason, pg_catalog.count(*) FROM credit_audit.sanction_quarantine q GRO
 -- ---- a later delivery: repairs, a changed removal, conflicts, a corrected code ----
 \copy credit_audit.sanction_staging (uscc, enterprise_name, department, category, severity, fact_date, listed_on, removed_on, removal_reason, source_ref) FROM 'test/data/ingest/later.csv' (FORMAT csv, HEADER)
 -- 1 inserted (the corrected code), 2 updated (a repair, a changed removal date), 1 unchanged,
--- 2 quarantined (severity differs from the stored listing; a removal taken back); the re-delivery
+-- 3 quarantined (severity differs from the stored listing, and an identical copy of that row in
+-- the same batch shares its verdict; a removal taken back); the re-delivery
 -- names its enterprise differently (a NOTICE; the stored name is kept)
 SELECT * FROM credit_audit.ingest_sanctions();
 SELECT s.id, s.uscc, s.department, s.category, s.severity, s.listed_on::text, s.removed_on::text,

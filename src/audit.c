@@ -25,7 +25,10 @@
  *	  - the sanction trigger: statement level, AFTER INSERT and AFTER UPDATE, reading the new
  *		rows from the transition table, so a statement inserting 500k sanctions scans each
  *		guarded table once.  When the batch touches few enterprises and a table has a btree
- *		index leading with its uscc column, it probes that index per enterprise instead.
+ *		index leading with its uscc column, it probes that index per enterprise instead.  On
+ *		INSERT every finding is new and they are written in batches (ca_finding_batch_*); on
+ *		UPDATE each goes through ca_finding_add(), which skips existing ones with an index
+ *		probe.
  *
  * Trigger concurrency (docs/internals.md): a BEFORE ROW trigger locks each sanction's
  * enterprise row FOR UPDATE (table_tuple_lock, following the update chain) before the row is
@@ -1032,7 +1035,7 @@ typedef struct CaFindingSink
 {
 	const CaAuditContext *ac;
 	const CaSanctionSet *set;
-	bool		all_new;		/* the sanctions were inserted by this statement */
+	CaFindingBatch *batch;		/* the sanctions were inserted by this statement: all new */
 	int64		added;
 } CaFindingSink;
 
@@ -1052,7 +1055,9 @@ ca_sink_finding(const CaAuditRow *row, void *arg)
 	f.sanction_id = row->sanction->id;
 	f.sanction_department = fs->set->depts[row->sanction->department];
 	f.paying_department = ca_program_department(fs->ac, f.program);
-	if ((fs->all_new ? ca_finding_insert(&f) : ca_finding_add(&f)) != 0)
+	if (fs->batch != NULL)
+		ca_finding_batch_add(fs->batch, &f);
+	else if (ca_finding_add(&f) != 0)
 		fs->added++;
 }
 
@@ -1403,10 +1408,13 @@ ca_sanction_audit_trigger(PG_FUNCTION_ARGS)
 			sc.nent = ca_set_build(set, true);
 			fs.ac = &ac;
 			fs.set = set;
-			fs.all_new = TRIGGER_FIRED_BY_INSERT(trigdata->tg_event);
+			if (TRIGGER_FIRED_BY_INSERT(trigdata->tg_event))
+				fs.batch = ca_finding_batch_begin();
 			sc.sink = ca_sink_finding;
 			sc.arg = &fs;
 			ca_scan_all(&sc);
+			if (fs.batch != NULL)
+				ca_finding_batch_end(fs.batch);
 			UnregisterSnapshot(snapshot);
 		}
 

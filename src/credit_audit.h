@@ -187,6 +187,17 @@ extern int64 ca_finding_add(const CaFinding *f);
 extern int64 ca_finding_insert(const CaFinding *f);
 
 /*
+ * Many new findings at once (the sanction trigger on a bulk INSERT): buffered, then written
+ * 2,000 per INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING, each inserted one
+ * notified as by ca_finding_add().  end() flushes, frees the batch and returns how many were
+ * inserted.  Findings are copied when added.
+ */
+typedef struct CaFindingBatch CaFindingBatch;
+extern CaFindingBatch *ca_finding_batch_begin(void);
+extern void ca_finding_batch_add(CaFindingBatch *b, const CaFinding *f);
+extern int64 ca_finding_batch_end(CaFindingBatch *b);
+
+/*
  * A guarded row's identity in findings (every writer uses these, so one row always gets the same
  * source_table/source_key).  ca_source_table_name: schema-qualified name, quoted as needed, of the
  * table given to guard() (for a partitioned table the parent, not the partition).  ca_source_key:

@@ -9,6 +9,10 @@
  * actually inserted, NOTIFY credit_audit_findings with a JSON payload describing it (the
  * "linked response": departments LISTEN and learn at commit which grants were flagged).
  *
+ * The sanction trigger on a bulk INSERT writes through a batch instead (ca_finding_batch_*):
+ * 2,000 findings per INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING, the
+ * returned rows matched back, in order, to the buffered findings for their payloads.
+ *
  * The payload is built with PostgreSQL's JSON escaping (escape_json), so any table, key,
  * program or department name gives valid JSON; long strings are cut at a character boundary so
  * that the whole payload stays under the server's 8000-byte NOTIFY limit, and "truncated": true
@@ -38,11 +42,13 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "pgtime.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datetime.h"
 #include "utils/float.h"
 #include "utils/json.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/fmgroids.h"
 #include "utils/rel.h"
@@ -300,6 +306,226 @@ ca_finding_insert(const CaFinding *f)
 	if ((rc = SPI_finish()) != SPI_OK_FINISH)
 		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
 	return id;
+}
+
+/* ---- batches: many new findings in one INSERT ---- */
+
+#define CA_FINDING_BATCH_SIZE 2000
+
+struct CaFindingBatch
+{
+	MemoryContext cxt;			/* the batch itself */
+	MemoryContext rowscxt;		/* the buffered findings, reset at every flush */
+	int			n;
+	CaFinding	items[CA_FINDING_BATCH_SIZE];
+	Uscc		codes[CA_FINDING_BATCH_SIZE];
+	int64		added;
+};
+
+static SPIPlanPtr ca_batch_plan = NULL;
+static Oid	ca_batch_plan_uscc = InvalidOid;
+
+static SPIPlanPtr
+ca_finding_batch_plan(void)
+{
+	Oid			uscc_type = ca_uscc_type_oid();
+
+	if (ca_batch_plan != NULL &&
+		(ca_batch_plan_uscc != uscc_type || !SPI_plan_is_valid(ca_batch_plan)))
+	{
+		SPI_freeplan(ca_batch_plan);
+		ca_batch_plan = NULL;
+	}
+	if (ca_batch_plan == NULL)
+	{
+		Oid			uscc_array = get_array_type(uscc_type);
+		Oid			argtypes[CA_FINDING_NARGS] = {
+			TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID, uscc_array, TEXTARRAYOID, DATEARRAYOID,
+			NUMERICARRAYOID, INT8ARRAYOID
+		};
+		SPIPlanPtr	plan;
+
+		if (!OidIsValid(uscc_array))
+			elog(ERROR, "type credit_audit.uscc has no array type");
+		/* rows come back in the order of the arrays; the skipped ones are missing */
+		plan = SPI_prepare("INSERT INTO credit_audit.finding AS f"
+						   " (kind, source_table, source_key, uscc, program, grant_date,"
+						   "  amount, sanction_id)"
+						   " SELECT * FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2),"
+						   "  pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5),"
+						   "  pg_catalog.unnest($6), pg_catalog.unnest($7), pg_catalog.unnest($8))"
+						   " ON CONFLICT ON CONSTRAINT finding_unique DO NOTHING"
+						   " RETURNING f.id, f.kind, f.source_table, f.source_key, f.sanction_id",
+						   CA_FINDING_NARGS, argtypes);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare failed for the finding batch insert: %s",
+				 SPI_result_code_string(SPI_result));
+		if (SPI_keepplan(plan) != 0)
+			elog(ERROR, "SPI_keepplan failed for the finding batch insert");
+		ca_batch_plan = plan;
+		ca_batch_plan_uscc = uscc_type;
+	}
+	return ca_batch_plan;
+}
+
+CaFindingBatch *
+ca_finding_batch_begin(void)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit finding batch",
+											  ALLOCSET_DEFAULT_SIZES);
+	CaFindingBatch *b = MemoryContextAllocZero(cxt, sizeof(CaFindingBatch));
+
+	b->cxt = cxt;
+	b->rowscxt = AllocSetContextCreate(cxt, "credit_audit finding batch rows",
+									   ALLOCSET_DEFAULT_SIZES);
+	return b;
+}
+
+static Datum
+ca_text_array(CaFindingBatch *b, size_t offset)
+{
+	Datum	   *elems = palloc(sizeof(Datum) * b->n);
+	bool	   *nulls = palloc(sizeof(bool) * b->n);
+	int			dims[1] = {b->n};
+	int			lbs[1] = {1};
+
+	for (int i = 0; i < b->n; i++)
+	{
+		const char *str = *(const char *const *) ((const char *) &b->items[i] + offset);
+
+		nulls[i] = (str == NULL);
+		elems[i] = str ? CStringGetTextDatum(str) : (Datum) 0;
+	}
+	return PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, TEXTOID, -1, false,
+											  TYPALIGN_INT));
+}
+
+static void
+ca_finding_batch_flush(CaFindingBatch *b)
+{
+	Datum		values[CA_FINDING_NARGS];
+	Datum	   *elems;
+	bool	   *nulls;
+	int			dims[1] = {b->n};
+	int			lbs[1] = {1};
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			rc;
+	int			j = 0;
+	MemoryContext old;
+
+	if (b->n == 0)
+		return;
+	old = MemoryContextSwitchTo(b->rowscxt);
+	values[0] = ca_text_array(b, offsetof(CaFinding, kind));
+	values[1] = ca_text_array(b, offsetof(CaFinding, source_table));
+	values[2] = ca_text_array(b, offsetof(CaFinding, source_key));
+	values[4] = ca_text_array(b, offsetof(CaFinding, program));
+	elems = palloc(sizeof(Datum) * b->n);
+	nulls = palloc0(sizeof(bool) * b->n);
+	for (int i = 0; i < b->n; i++)
+		elems[i] = UsccPGetDatum(&b->codes[i]);
+	get_typlenbyvalalign(ca_uscc_type_oid(), &typlen, &typbyval, &typalign);
+	values[3] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs,
+												   ca_uscc_type_oid(), typlen, typbyval,
+												   typalign));
+	for (int i = 0; i < b->n; i++)
+		elems[i] = DateADTGetDatum(b->items[i].grant_date);
+	values[5] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, DATEOID,
+												   sizeof(DateADT), true, TYPALIGN_INT));
+	for (int i = 0; i < b->n; i++)
+		elems[i] = b->items[i].amount;
+	values[6] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, NUMERICOID,
+												   -1, false, TYPALIGN_INT));
+	for (int i = 0; i < b->n; i++)
+	{
+		nulls[i] = (b->items[i].sanction_id == 0);
+		elems[i] = Int64GetDatum(b->items[i].sanction_id);
+	}
+	values[7] = PointerGetDatum(construct_md_array(elems, nulls, 1, dims, lbs, INT8OID,
+												   sizeof(int64), FLOAT8PASSBYVAL,
+												   TYPALIGN_DOUBLE));
+	MemoryContextSwitchTo(old);
+
+	if ((rc = SPI_connect()) != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed: %s", SPI_result_code_string(rc));
+	rc = SPI_execute_plan(ca_finding_batch_plan(), values, NULL, false, 0);
+	if (rc != SPI_OK_INSERT_RETURNING)
+		elog(ERROR, "SPI_execute_plan failed for the finding batch insert: %s",
+			 SPI_result_code_string(rc));
+
+	/* one NOTIFY per inserted finding, matched back to the buffered one by its unique key */
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[r];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(tup, desc, 1, &isnull));
+		char	   *kind = SPI_getvalue(tup, desc, 2);
+		char	   *source_table = SPI_getvalue(tup, desc, 3);
+		char	   *source_key = SPI_getvalue(tup, desc, 4);
+		Datum		sid = SPI_getbinval(tup, desc, 5, &isnull);
+		int64		sanction_id = isnull ? 0 : DatumGetInt64(sid);
+
+		while (j < b->n &&
+			   !(b->items[j].sanction_id == sanction_id &&
+				 strcmp(b->items[j].kind, kind) == 0 &&
+				 strcmp(b->items[j].source_key, source_key) == 0 &&
+				 strcmp(b->items[j].source_table, source_table) == 0))
+			j++;
+		if (j == b->n)
+			elog(ERROR, "inserted finding " INT64_FORMAT " not found in its batch", id);
+		Async_Notify(CA_NOTIFY_CHANNEL, ca_finding_payload(&b->items[j], id));
+		j++;
+		b->added++;
+	}
+
+	if ((rc = SPI_finish()) != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed: %s", SPI_result_code_string(rc));
+	b->n = 0;
+	MemoryContextReset(b->rowscxt);
+}
+
+static const char *
+ca_batch_strdup(CaFindingBatch *b, const char *s)
+{
+	return s ? MemoryContextStrdup(b->rowscxt, s) : NULL;
+}
+
+void
+ca_finding_batch_add(CaFindingBatch *b, const CaFinding *f)
+{
+	CaFinding  *c;
+
+	if (b->n == CA_FINDING_BATCH_SIZE)
+		ca_finding_batch_flush(b);
+	c = &b->items[b->n];
+	b->codes[b->n] = *f->uscc;
+	c->kind = ca_batch_strdup(b, f->kind);
+	c->source_table = ca_batch_strdup(b, f->source_table);
+	c->source_key = ca_batch_strdup(b, f->source_key);
+	c->uscc = &b->codes[b->n];
+	c->program = ca_batch_strdup(b, f->program);
+	c->grant_date = f->grant_date;
+	c->amount = PointerGetDatum(MemoryContextAlloc(b->rowscxt, VARSIZE_ANY(DatumGetPointer(f->amount))));
+	memcpy(DatumGetPointer(c->amount), DatumGetPointer(f->amount),
+		   VARSIZE_ANY(DatumGetPointer(f->amount)));
+	c->sanction_id = f->sanction_id;
+	c->sanction_department = ca_batch_strdup(b, f->sanction_department);
+	c->paying_department = ca_batch_strdup(b, f->paying_department);
+	b->n++;
+}
+
+int64
+ca_finding_batch_end(CaFindingBatch *b)
+{
+	int64		added;
+
+	ca_finding_batch_flush(b);
+	added = b->added;
+	MemoryContextDelete(b->cxt);
+	return added;
 }
 
 char *

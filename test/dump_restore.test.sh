@@ -71,6 +71,9 @@ psql_db "$src" <<-'EOF' || fail "could not load the source database"
 	\if :has_guard
 	SELECT credit_audit.guard('public.grants', 'enterprise', 'paid_on', 'yuan',
 	                          program => 'rent_subsidy', mode => 'record') AS guarded \gset
+	-- the extension's own table, switched to record mode: the restore must keep that
+	SELECT credit_audit.guard('credit_audit.subsidy', 'uscc', 'applied_on', 'amount',
+	                          program_column => 'program', mode => 'record') AS guarded \gset
 	\endif
 	-- grants paid to the first 60 enterprises (by code) on their listing dates or in 2024
 	INSERT INTO public.grants (enterprise, paid_on, yuan, note)
@@ -101,14 +104,11 @@ EOF
 # The manifest of a database: one line per table (rows, md5 of the sorted rows) and per sequence.
 manifest() {
 	psql_db "$1" -At <<-'EOF'
-	-- guarded_table: the row of credit_audit.subsidy is made by CREATE EXTENSION, not dumped, so
-	-- its guarded_at is the restore's time
-	SELECT format($q$SELECT '%s' || ' rows=' || count(*) || ' md5=' || coalesce(md5(string_agg(%s, E'\n' ORDER BY %s)), '-') FROM %s t$q$,
-	              c.oid::regclass, r, r, c.oid::regclass)
-	  FROM pg_class c,
-	       LATERAL (SELECT CASE WHEN c.oid = 'credit_audit.guarded_table'::regclass
-	                            THEN $r$(to_jsonb(t) - CASE WHEN t.tbl = 'credit_audit.subsidy'::regclass THEN 'guarded_at' ELSE '' END)::text$r$
-	                            ELSE 't::text' END AS r) AS rowtext
+	-- guarded_table included: the registration of credit_audit.subsidy, made by CREATE
+	-- EXTENSION, comes back as dumped (record mode, guarded_at) through its upsert trigger
+	SELECT format($q$SELECT '%s' || ' rows=' || count(*) || ' md5=' || coalesce(md5(string_agg(t::text, E'\n' ORDER BY t::text)), '-') FROM %s t$q$,
+	              c.oid::regclass, c.oid::regclass)
+	  FROM pg_class c
 	 WHERE c.relnamespace IN ('credit_audit'::regnamespace, 'public'::regnamespace)
 	   AND c.relkind IN ('r', 'p')
 	 ORDER BY c.oid::regclass::text
@@ -140,8 +140,16 @@ ntables=$(grep -c ' rows=' "$dump.dst"); nseqs=$(grep -c ' last_value=' "$dump.d
 rm -f "$dump.src" "$dump.dst" "$dump.diff"
 
 # The restored database works: sequences continue after the restored rows, and the guard of
-# credit_audit.subsidy refuses a grant to an enterprise listed today.
+# credit_audit.subsidy, put back into block mode, refuses a grant to an enterprise listed today.
 psql_db "$dst" <<-'EOF' || fail "the restored database does not work as the dumped one did"
+	SELECT mode = 'record' AS subsidy_mode_kept FROM credit_audit.guarded_table
+	 WHERE tbl = 'credit_audit.subsidy'::regclass \gset
+	\if :subsidy_mode_kept
+	\else
+	DO $$ BEGIN RAISE EXCEPTION 'subsidy guard mode not restored'; END $$;
+	\endif
+	SELECT credit_audit.guard('credit_audit.subsidy', 'uscc', 'applied_on', 'amount',
+	                          program_column => 'program') AS reguarded \gset
 	DO $$
 	DECLARE
 	    n bigint;

@@ -1,6 +1,7 @@
 -- credit_audit: reference and fact tables (DESIGN.md "Reference and fact tables").
 -- Every table holding user data is registered with pg_extension_config_dump so that pg_dump
--- keeps its rows.  department and score_rule ship rows: a BEFORE INSERT trigger turns a
+-- keeps its rows.  department and score_rule ship rows, and guarded_table the registration of
+-- credit_audit.subsidy: a BEFORE INSERT trigger (enabled ALWAYS) turns a
 -- re-insert of an existing key into an update, so a restore (CREATE EXTENSION, then COPY of the
 -- dumped rows) keeps edits made to the shipped rows instead of failing on duplicate keys.
 
@@ -20,6 +21,17 @@ BEGIN
            SET points = NEW.points, recovery_days = NEW.recovery_days
          WHERE category OPERATOR(pg_catalog.=) NEW.category
            AND severity OPERATOR(pg_catalog.=) NEW.severity;
+    ELSIF TG_TABLE_NAME = 'guarded_table' THEN
+        -- the registration of credit_audit.subsidy is made by CREATE EXTENSION; a restore
+        -- brings back its dumped state (mode, columns) instead of failing on the key
+        UPDATE credit_audit.guarded_table
+           SET uscc_column = NEW.uscc_column, uscc_attnum = NEW.uscc_attnum,
+               date_column = NEW.date_column, date_attnum = NEW.date_attnum,
+               amount_column = NEW.amount_column, amount_attnum = NEW.amount_attnum,
+               program = NEW.program, program_column = NEW.program_column,
+               program_attnum = NEW.program_attnum, key_columns = NEW.key_columns,
+               key_attnums = NEW.key_attnums, mode = NEW.mode, guarded_at = NEW.guarded_at
+         WHERE tbl OPERATOR(pg_catalog.=) NEW.tbl;
     ELSE
         RAISE EXCEPTION 'config_upsert() is not defined for table %', TG_TABLE_NAME;
     END IF;
@@ -173,6 +185,9 @@ CREATE TABLE credit_audit.guarded_table (
                AND (program_column IS NULL) = (program_attnum IS NULL))
 );
 COMMENT ON TABLE credit_audit.guarded_table IS 'grant tables whose rows are checked for eligibility and audited';
+CREATE TRIGGER guarded_table_upsert BEFORE INSERT ON credit_audit.guarded_table
+    FOR EACH ROW EXECUTE FUNCTION credit_audit.config_upsert();
+ALTER TABLE credit_audit.guarded_table ENABLE ALWAYS TRIGGER guarded_table_upsert;
 SELECT pg_catalog.pg_extension_config_dump('credit_audit.guarded_table', '');
 
 CREATE TABLE credit_audit.finding (

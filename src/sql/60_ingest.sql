@@ -319,7 +319,7 @@ BEGIN
                m.x_uscc, m.x_name, m.x_department, m.x_category, m.x_severity, m.x_fact,
                m.x_listed, m.x_removed, m.x_removal, credit_audit.normalize_text(m.source_ref),
                m.problem IS NULL AND (m.e_name IS NULL OR m.e_name OPERATOR(pg_catalog.=) ''),
-               m.renamed,
+               CASE WHEN m.s_id IS NULL OR m.s_agrees THEN m.renamed END,
                CASE WHEN m.problem IS NOT NULL THEN pg_catalog.split_part(m.problem, ':', 1)
                     WHEN m.s_id IS NOT NULL AND NOT m.s_agrees THEN 'stored_conflict' END,
                CASE WHEN m.problem IS NOT NULL THEN pg_catalog.split_part(m.problem, ':', 2) END,
