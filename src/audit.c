@@ -14,7 +14,8 @@
  *
  * One engine serves the three callers.  It holds a set of sanctions in memory, hashed by
  * enterprise (a simplehash of the 12-byte packed code; 24 bytes per sanction, grouped by
- * enterprise, with each enterprise's earliest start and latest end), and streams every guarded
+ * enterprise, with each enterprise's earliest start and latest end; both arrays in huge pages
+ * where Linux grants them, as they are read at random), and streams every guarded
  * table through it: a heap scan that deforms only the needed columns, one hash probe per row
  * (a page's probes issued together with prefetches, so the scan does not wait on memory row by
  * row), and output work only for the rows of listed enterprises that fall in a listing, in a
