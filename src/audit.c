@@ -14,7 +14,8 @@
  *
  * One engine serves the three callers.  It holds a set of sanctions in memory, hashed by
  * enterprise (a simplehash of the 12-byte packed code; 24 bytes per sanction, grouped by
- * enterprise, with each enterprise's earliest start and latest end), and streams every guarded
+ * enterprise, with each enterprise's earliest start and latest end; both arrays in huge pages
+ * where Linux grants them, as they are read at random), and streams every guarded
  * table through it: a heap scan that deforms only the needed columns, one hash probe per row
  * (a page's probes issued together with prefetches, so the scan does not wait on memory row by
  * row), and output work only for the rows of listed enterprises that fall in a listing, in a
@@ -77,6 +78,11 @@
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
+#ifdef __linux__
+#include <sys/mman.h>
+#define CA_HUGE_PAGE ((uintptr_t) 2 * 1024 * 1024)
+#endif
+
 PG_FUNCTION_INFO_V1(ca_sanction_lock_trigger);
 PG_FUNCTION_INFO_V1(ca_sanction_audit_trigger);
 PG_FUNCTION_INFO_V1(ca_audit);
@@ -118,10 +124,54 @@ typedef struct CaEntEntry
 	DateADT		hi;				/* ... or from hi on: rejects most rows without the array */
 } CaEntEntry;
 
+/*
+ * The in-memory hash of a packed code: its 12 bytes as two words through a 64-bit finalizer
+ * (murmur3's fmix64).  Only for this file's hash table (never stored); several times cheaper
+ * than hash_bytes() on the 3M probes of a sweep.
+ */
 static inline uint32
 ca_uscc_hash(const Uscc *u)
 {
-	return hash_bytes(u->bytes, USCC_PACKED_LEN);
+	uint64		a;
+	uint32		b;
+	uint64		h;
+
+	StaticAssertStmt(USCC_PACKED_LEN == sizeof(a) + sizeof(b), "packed code is 12 bytes");
+	memcpy(&a, u->bytes, sizeof(a));
+	memcpy(&b, u->bytes + sizeof(a), sizeof(b));
+	h = a ^ ((uint64) b * UINT64CONST(0x9E3779B97F4A7C15));
+	h ^= h >> 33;
+	h *= UINT64CONST(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return (uint32) h;
+}
+
+/*
+ * Memory for the two arrays the sweep reads at random (the enterprise hash and the grouped
+ * sanctions, several MB each): on Linux, asked for as transparent huge pages where the kernel
+ * grants them on request (THP "madvise" mode), so the random reads do not also miss the TLB.
+ * Zeroed on request.  Only advice: without it the memory is the same, in 4 kB pages.
+ */
+static void *
+ca_alloc_random_access(MemoryContext cxt, Size size, bool zero)
+{
+	char	   *p = MemoryContextAllocExtended(cxt, size, MCXT_ALLOC_HUGE);
+
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	if (size >= 2 * CA_HUGE_PAGE)
+	{
+		uintptr_t	start = TYPEALIGN(CA_HUGE_PAGE, (uintptr_t) p);
+		uintptr_t	end = TYPEALIGN_DOWN(CA_HUGE_PAGE, (uintptr_t) p + size);
+
+		if (end > start)
+			(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+	}
+#endif
+	if (zero)
+		memset(p, 0, size);
+	return p;
 }
 
 #define SH_PREFIX caent
@@ -133,7 +183,20 @@ ca_uscc_hash(const Uscc *u)
 #define SH_SCOPE static inline
 #define SH_DECLARE
 #define SH_DEFINE
+#define SH_USE_NONDEFAULT_ALLOCATOR
 #include "lib/simplehash.h"
+
+static inline void *
+caent_allocate(caent_hash *tb, Size size)
+{
+	return ca_alloc_random_access(tb->ctx, size, true);
+}
+
+static inline void
+caent_free(caent_hash *tb, void *pointer)
+{
+	pfree(pointer);
+}
 
 typedef struct CaSanctionSet
 {
@@ -202,6 +265,8 @@ ca_set_add(CaSanctionSet *set, const Uscc *u, int64 id, DateADT fact_date, DateA
  * Group the sanctions by enterprise (a counting sort through the hash: linear, no comparisons)
  * and hash the groups.  Returns the number of enterprises.
  */
+#define CA_BUILD_AHEAD 8			/* prefetch distance of the grouping passes */
+
 static int
 ca_set_build(CaSanctionSet *set, bool with_retroactive)
 {
@@ -210,14 +275,21 @@ ca_set_build(CaSanctionSet *set, bool with_retroactive)
 	caent_iterator it;
 	CaEntEntry *e;
 	CaAuditSanction *grouped;
+	uint32	   *hashes;
 
 	set->byent = caent_create(set->cxt, Max(set->n / 2, 16), NULL);
+	/* the table is larger than the CPU caches: hash every code once, prefetch ahead */
+	hashes = MemoryContextAllocHuge(set->cxt, sizeof(uint32) * Max(set->n, 1));
+	for (int i = 0; i < set->n; i++)
+		hashes[i] = ca_uscc_hash(&set->raw[i].uscc);
 	for (int i = 0; i < set->n; i++)
 	{
 		const CaLoadSanction *r = &set->raw[i];
 		bool		found;
 
-		e = caent_insert(set->byent, r->uscc, &found);
+		if (i + CA_BUILD_AHEAD < set->n)
+			CA_PREFETCH(&set->byent->data[hashes[i + CA_BUILD_AHEAD] & set->byent->sizemask]);
+		e = caent_insert_hash(set->byent, r->uscc, hashes[i], &found);
 		if (!found)
 		{
 			e->count = 0;
@@ -236,12 +308,15 @@ ca_set_build(CaSanctionSet *set, bool with_retroactive)
 		pos += e->count;
 		e->count = 0;
 	}
-	grouped = MemoryContextAllocHuge(set->cxt, sizeof(CaAuditSanction) * Max(set->n, 1));
+	grouped = ca_alloc_random_access(set->cxt, sizeof(CaAuditSanction) * Max(set->n, 1), false);
 	for (int i = 0; i < set->n; i++)
 	{
-		e = caent_lookup(set->byent, set->raw[i].uscc);
+		if (i + CA_BUILD_AHEAD < set->n)
+			CA_PREFETCH(&set->byent->data[hashes[i + CA_BUILD_AHEAD] & set->byent->sizemask]);
+		e = caent_lookup_hash(set->byent, set->raw[i].uscc, hashes[i]);
 		grouped[e->first + e->count++] = set->raw[i].s;
 	}
+	pfree(hashes);
 	pfree(set->raw);
 	set->raw = NULL;
 	set->items = grouped;
@@ -831,6 +906,17 @@ ca_page_prepare(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc de
 
 	pf->block = hscan->rs_cblock;
 	pf->n = hscan->rs_ntuples;
+	/*
+	 * An all-visible page's tuples were not read by the visibility pass: fetch their headers
+	 * (and the first columns, on the next cache line) before reading them one by one.
+	 */
+	for (int i = 0; i < pf->n; i++)
+	{
+		char	   *t = (char *) PageGetItem(page, PageGetItemId(page, hscan->rs_vistuples[i]));
+
+		CA_PREFETCH(t);
+		CA_PREFETCH(t + 64);
+	}
 	for (int i = 0; i < pf->n; i++)
 	{
 		ItemId		lp = PageGetItemId(page, hscan->rs_vistuples[i]);
@@ -891,6 +977,24 @@ ca_page_lookup(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc des
 	return true;
 #else
 	return false;
+#endif
+}
+
+/*
+ * After the page's row at rs_cindex: move the scan past the following rows that the page pass
+ * rejected, so that the next getnextslot returns the next row to judge (or moves to the next
+ * page) without storing the others in the slot.  heapam continues a page-mode scan at
+ * rs_cindex + 1 of rs_vistuples (13 to 17).
+ */
+static inline void
+ca_page_skip(CaPagePrefetch *pf, HeapScanDesc hscan)
+{
+#if PG_VERSION_NUM < 180000
+	int			j = hscan->rs_cindex + 1;
+
+	while (j < pf->n && pf->ents[j] == NULL)
+		j++;
+	hscan->rs_cindex = j - 1;
 #endif
 }
 
@@ -965,10 +1069,12 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 			if (pf != NULL && ca_page_lookup(sc, pf, (HeapScanDesc) scan, desc, l, slot, &ent, &d))
 			{
 				/* looked up, date read and checked against the summary already */
-				if (ent == NULL)
-					continue;
-				slot_getsomeattrs(slot, l->maxatt);
-				ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
+				if (ent != NULL)
+				{
+					slot_getsomeattrs(slot, l->maxatt);
+					ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
+				}
+				ca_page_skip(pf, (HeapScanDesc) scan);
 				continue;
 			}
 			else
