@@ -980,24 +980,6 @@ ca_page_lookup(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc des
 #endif
 }
 
-/*
- * After the page's row at rs_cindex: move the scan past the following rows that the page pass
- * rejected, so that the next getnextslot returns the next row to judge (or moves to the next
- * page) without storing the others in the slot.  heapam continues a page-mode scan at
- * rs_cindex + 1 of rs_vistuples (13 to 17).
- */
-static inline void
-ca_page_skip(CaPagePrefetch *pf, HeapScanDesc hscan)
-{
-#if PG_VERSION_NUM < 180000
-	int			j = hscan->rs_cindex + 1;
-
-	while (j < pf->n && pf->ents[j] == NULL)
-		j++;
-	hscan->rs_cindex = j - 1;
-#endif
-}
-
 static void
 ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 {
@@ -1069,12 +1051,10 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 			if (pf != NULL && ca_page_lookup(sc, pf, (HeapScanDesc) scan, desc, l, slot, &ent, &d))
 			{
 				/* looked up, date read and checked against the summary already */
-				if (ent != NULL)
-				{
-					slot_getsomeattrs(slot, l->maxatt);
-					ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
-				}
-				ca_page_skip(pf, (HeapScanDesc) scan);
+				if (ent == NULL)
+					continue;
+				slot_getsomeattrs(slot, l->maxatt);
+				ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
 				continue;
 			}
 			else
