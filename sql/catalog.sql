@@ -50,11 +50,11 @@ SELECT 'view column', a.attrelid::regclass::text || '.' || a.attname
 SELECT c::regclass AS config_table, coalesce(cond, '') AS filter
   FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS u(c, cond)
  WHERE e.extname = 'credit_audit'
- ORDER BY 1::text;
+ ORDER BY c::regclass::text;
 
 -- Triggers the extension puts on its own tables (guarded subsidy, sanction audit, upserts).
 SELECT tgrelid::regclass AS tbl, tgname, tgenabled, tgfoid::regproc AS function
   FROM pg_trigger
  WHERE tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'credit_audit'::regnamespace)
    AND NOT tgisinternal
- ORDER BY 1::text, 2;
+ ORDER BY tgrelid::regclass::text, tgname;

@@ -19,7 +19,7 @@ SELECT pg_catalog.has_function_privilege('public', 'credit_audit.guard_trigger()
 SELECT tbl, uscc_column, date_column, amount_column, program, program_column, key_columns, mode
   FROM credit_audit.guarded_table;
 SELECT tgname, tgenabled FROM pg_catalog.pg_trigger
- WHERE tgrelid = 'credit_audit.subsidy'::pg_catalog.regclass AND tgname = 'credit_audit_guard';
+ WHERE tgrelid = 'credit_audit.subsidy'::pg_catalog.regclass AND tgname = 'zz_credit_audit_guard';
 
 -- programs: rent blocks general listings and needs 70; talent blocks serious ones and needs 80
 INSERT INTO credit_audit.program (code, name, department, min_score, blocking_severity) VALUES
@@ -351,13 +351,35 @@ RESET ROLE;
 SELECT count(*) FROM pg_catalog.pg_trigger WHERE tgrelid = 'dept.own'::regclass;
 SELECT count(*) FROM credit_audit.guarded_table WHERE tbl = 'dept.own'::regclass;
 
+-- A BEFORE trigger firing after the guard (triggers fire in name order) could change the row
+-- after it was judged -- here one that fills in the enterprise code.  The guard refuses to judge
+-- (55000, naming it); renamed to sort first, it runs before the guard and its row is judged.
+CREATE TABLE dept.late (id integer PRIMARY KEY, uscc credit_audit.uscc, code text,
+                        d date NOT NULL, a numeric NOT NULL);
+CREATE FUNCTION dept.fill_uscc() RETURNS trigger LANGUAGE plpgsql
+    AS $$BEGIN NEW.uscc := NEW.code::credit_audit.uscc; RETURN NEW; END$$;
+SELECT credit_audit.guard('dept.late', 'uscc', 'd', 'a', 'rent');
+CREATE TRIGGER zzz_fill BEFORE INSERT ON dept.late FOR EACH ROW EXECUTE FUNCTION dept.fill_uscc();
+INSERT INTO dept.late (id, code, d, a) VALUES (1, '91330000733796106P', '2030-01-01', 1);
+\echo :LAST_ERROR_SQLSTATE
+-- a disabled one does not matter (this row's code then stays NULL: nothing to judge, and this
+-- table has no NOT NULL constraint to speak)
+ALTER TABLE dept.late DISABLE TRIGGER zzz_fill;
+INSERT INTO dept.late (id, code, d, a) VALUES (9, '91330000733796106P', '2030-01-01', 1);
+ALTER TABLE dept.late ENABLE TRIGGER zzz_fill;
+ALTER TRIGGER zzz_fill ON dept.late RENAME TO fill;
+INSERT INTO dept.late (id, code, d, a) VALUES (1, '91330000733796106P', '2030-01-01', 1);
+\echo :LAST_ERROR_SQLSTATE
+INSERT INTO dept.late (id, code, d, a) VALUES (2, '91330000733796106P', '2019-01-01', 1);
+SELECT id, uscc, d FROM dept.late ORDER BY id;
+
 -- the trigger function refuses to be called any other way
 CREATE TABLE dept.misuse (id integer PRIMARY KEY, uscc credit_audit.uscc, d date, a numeric);
 CREATE TRIGGER x AFTER INSERT ON dept.misuse FOR EACH ROW EXECUTE FUNCTION credit_audit.guard_trigger();
 INSERT INTO dept.misuse VALUES (1, '91330000733796106P', '2030-01-01', 1);
 \echo :LAST_ERROR_SQLSTATE
 DROP TRIGGER x ON dept.misuse;
-CREATE TRIGGER credit_audit_guard BEFORE INSERT ON dept.misuse FOR EACH ROW EXECUTE FUNCTION credit_audit.guard_trigger();
+CREATE TRIGGER zz_credit_audit_guard BEFORE INSERT ON dept.misuse FOR EACH ROW EXECUTE FUNCTION credit_audit.guard_trigger();
 INSERT INTO dept.misuse VALUES (1, '91330000733796106P', '2030-01-01', 1);
 \echo :LAST_ERROR_SQLSTATE
 

@@ -15,17 +15,17 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict, p.proparal
   FROM pg_proc p
  WHERE p.pronamespace = 'credit_audit'::regnamespace
    AND p.proname IN ('credit_score', 'credit_scores', 'credit_grade', 'score_history')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 SELECT p.oid::regprocedure AS function, p.proargnames, pg_get_expr(p.proargdefaults, 0) AS defaults
   FROM pg_proc p
  WHERE p.pronamespace = 'credit_audit'::regnamespace
    AND p.proname IN ('credit_score', 'credit_scores', 'credit_grade', 'score_history')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 SELECT p.oid::regprocedure AS function, obj_description(p.oid, 'pg_proc') IS NOT NULL AS commented
   FROM pg_proc p
  WHERE p.pronamespace = 'credit_audit'::regnamespace
    AND p.proname IN ('credit_score', 'credit_scores', 'credit_grade', 'score_history')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 
 INSERT INTO enterprise (uscc, name) VALUES
     ('914403001922038216', 'E1 serious listing, active'),

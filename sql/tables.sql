@@ -31,7 +31,7 @@ SELECT tablename, indexdef FROM pg_indexes
 SELECT x.reloid::regclass AS registered, x.condition
   FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(reloid, condition)
  WHERE e.extname = 'credit_audit'
- ORDER BY 1::text;
+ ORDER BY x.reloid::regclass::text;
 -- every table and sequence the extension owns is registered (expected: no rows)
 SELECT c.oid::regclass AS not_registered
   FROM pg_depend d JOIN pg_class c ON c.oid = d.objid AND d.classid = 'pg_class'::regclass
@@ -40,7 +40,7 @@ SELECT c.oid::regclass AS not_registered
    AND d.deptype = 'e'
    AND c.relkind IN ('r', 'p', 'S')
    AND c.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'credit_audit')::oid[])
- ORDER BY 1::text;
+ ORDER BY c.oid::regclass::text;
 
 -- ---- config_upsert: re-inserting a shipped key updates it (this is what a restore does) ----
 INSERT INTO credit_audit.department (code, name) VALUES ('tax', '国家税务总局杭州市滨江区税务局');
@@ -68,7 +68,7 @@ SELECT code, name FROM credit_audit.department WHERE code = 'hrss';
 ROLLBACK;
 -- the trigger exists for these two tables only
 SELECT tgrelid::regclass, tgname, tgenabled FROM pg_trigger
- WHERE tgfoid = 'credit_audit.config_upsert()'::regprocedure ORDER BY 1::text;
+ WHERE tgfoid = 'credit_audit.config_upsert()'::regprocedure ORDER BY tgrelid::regclass::text;
 
 -- ---- constraint violations ----
 -- try(statement): runs it and reports SQLSTATE, constraint name and message of its error.

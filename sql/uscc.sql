@@ -412,4 +412,4 @@ SELECT p.oid::regprocedure AS function, p.provolatile, p.proisstrict, p.proparal
                      'uscc_ge', 'uscc_cmp', 'uscc_sortsupport', 'uscc_hash',
                      'uscc_hash_extended', 'uscc_is_valid', 'uscc_region', 'uscc_org_code',
                      'uscc_org_code_valid', 'uscc_check_char')
- ORDER BY p.proname, 1::text;
+ ORDER BY p.proname, p.oid::regprocedure::text;

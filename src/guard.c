@@ -39,6 +39,7 @@
 #include "catalog/objectaddress.h"
 #include "catalog/partition.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_trigger.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
@@ -70,7 +71,12 @@ PG_FUNCTION_INFO_V1(ca_guard);
 PG_FUNCTION_INFO_V1(ca_unguard);
 PG_FUNCTION_INFO_V1(ca_guard_trigger);
 
-#define CA_GUARD_TRIGGER "credit_audit_guard"
+/*
+ * Row triggers of one event fire in name order.  The guard judges the row as it stands when the
+ * guard fires, so it must be the last BEFORE ROW trigger: its name sorts after the usual ones,
+ * and ca_check_trigger_order() refuses a table where another one would still fire after it.
+ */
+#define CA_GUARD_TRIGGER "zz_credit_audit_guard"
 #define CA_ELIGIBILITY_CONSTRAINT "credit_audit_eligibility"
 
 /* Column numbers of credit_audit.program and credit_audit.guarded_table (10_tables.sql). */
@@ -1029,6 +1035,48 @@ ca_map_to_partition(Relation guarded, Relation part, AttrNumber att)
 	return mapped;
 }
 
+/*
+ * Refuse to judge a row that a BEFORE ROW trigger firing after the guard could still change (a
+ * trigger that fills in the enterprise code, say, would otherwise get its rows past the check).
+ * Runs once per statement, on the relation the row goes into (a partition has its own list).
+ */
+static void
+ca_check_trigger_order(Relation rel, TriggerData *td)
+{
+	TriggerDesc *trigdesc = rel->trigdesc;
+	bool		seen = false;
+
+	if (trigdesc == NULL)
+		return;
+	for (int i = 0; i < trigdesc->numtriggers; i++)
+	{
+		Trigger    *t = &trigdesc->triggers[i];
+		int16		type = t->tgtype;
+		bool		same_event;
+
+		if (t->tgoid == td->tg_trigger->tgoid)
+		{
+			seen = true;
+			continue;
+		}
+		if (!seen || t->tgenabled == TRIGGER_DISABLED ||
+			!TRIGGER_FOR_ROW(type) || !TRIGGER_FOR_BEFORE(type))
+			continue;
+		same_event = TRIGGER_FIRED_BY_INSERT(td->tg_event) ? TRIGGER_FOR_INSERT(type)
+			: TRIGGER_FOR_UPDATE(type);
+		if (same_event)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("trigger \"%s\" on table \"%s\" fires after the eligibility check",
+							t->tgname, RelationGetRelationName(rel)),
+					 errdetail("BEFORE ROW triggers fire in name order, and \"%s\" could change the row after \"%s\" judged it.",
+							   t->tgname, CA_GUARD_TRIGGER),
+					 errhint("Rename it so that its name sorts before \"%s\".", CA_GUARD_TRIGGER)));
+	}
+}
+
+/* ---------------------------------------------------------------------------------------- */
+
 static CaGuardCache *
 ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 {
@@ -1539,7 +1587,10 @@ ca_guard_trigger(PG_FUNCTION_ARGS)
 
 	c = (CaGuardCache *) fcinfo->flinfo->fn_extra;
 	if (c == NULL || c->relid != RelationGetRelid(rel) || c->dead)
+	{
+		ca_check_trigger_order(rel, td);
 		c = ca_guard_cache_build(fcinfo->flinfo, rel);
+	}
 	if (c->mode == CA_MODE_OFF)
 		return PointerGetDatum(result);
 
