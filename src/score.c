@@ -10,8 +10,9 @@
  * Reading: the per-enterprise reader (CaRecordReader) probes the two indexes whose leading
  * column is uscc (sanction_natural_key, credit_event_uscc_idx) with direct index scans under a
  * snapshot the caller gives; it runs inside a trigger once per inserted grant, so it keeps its
- * relations open and the rules of score_rule loaded for the whole query.  credit_scores() merges
- * three full ordered index scans (enterprise_pkey, sanction_natural_key, credit_event_uscc_idx)
+ * relations open and the rules of score_rule (loaded at the first sanction it meets, so a
+ * statement whose enterprises have none never reads them) for the whole query.  credit_scores()
+ * merges three full ordered index scans (enterprise_pkey, sanction_natural_key, credit_event_uscc_idx)
  * in one pass, reading the heap in batches of block-sorted TIDs (see CaBatchStream), so its
  * memory does not depend on the number of rows and its heap reads go page after page.
  *
@@ -534,7 +535,7 @@ struct CaRecordReader
 	Oid			event_coll;
 	CaSanctionCols scols;
 	CaEventCols ecols;
-	CaRules    *rules;			/* NULL until the first read of a transaction */
+	CaRules    *rules;			/* NULL until the first sanction read (per transaction) */
 	CaNumCache	numcache;
 };
 
@@ -677,9 +678,6 @@ ca_record_read(CaRecordReader *reader, const Uscc *u, Snapshot snapshot, CaRecor
 
 	if (!reader->is_open)
 		ca_reader_open_rels(reader);	/* used again in a later transaction */
-	if (reader->rules == NULL)
-		reader->rules = ca_rules_load(reader->rules_cxt, snapshot);
-
 	memset(out, 0, sizeof(CaRecord));
 
 	/* sanctions */
@@ -698,6 +696,12 @@ ca_record_read(CaRecordReader *reader, const Uscc *u, Snapshot snapshot, CaRecor
 			cap *= 2;
 			out->sanctions = repalloc(out->sanctions, cap * sizeof(CaSanction));
 		}
+		/*
+		 * The rules are needed only to price a sanction: loaded at the first sanction the
+		 * reader meets (most enterprises have none), with the snapshot of that read.
+		 */
+		if (reader->rules == NULL)
+			reader->rules = ca_rules_load(reader->rules_cxt, snapshot);
 		ca_sanction_from_slot(slot, &reader->scols, reader->rules,
 							  &out->sanctions[out->nsanctions++]);
 	}
