@@ -1,7 +1,10 @@
 # credit_audit — PGXS build.
 #
-# The install script credit_audit--1.0.sql is assembled from one piece per concept in src/sql/
-# (concatenated in name order), so that each C file and its SQL declarations live side by side.
+# The install script of the current version, credit_audit--$(EXTVERSION).sql, is assembled from one
+# piece per concept in src/sql/ (concatenated in name order), so that each C file and its SQL
+# declarations live side by side.  src/sql/history/ keeps the install scripts of released versions
+# as they shipped (frozen) and the upgrade scripts credit_audit--OLD--NEW.sql; test/upgrade.test.sh
+# checks that installing an old version and updating gives what a fresh install gives.
 
 EXTENSION = credit_audit
 MODULE_big = credit_audit
@@ -16,10 +19,10 @@ OBJS = \
 	src/ingest.o \
 	src/svg.o
 
-EXTVERSION = 1.0
+EXTVERSION = 1.1
 SQL_PIECES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = credit_audit--$(EXTVERSION).sql
-DATA = $(filter-out $(DATA_built),$(wildcard credit_audit--*--*.sql))
+DATA = $(sort $(wildcard src/sql/history/credit_audit--*.sql))
 
 # One pg_regress file per concept; each starts from a freshly created extension.
 REGRESS := $(sort $(basename $(notdir $(wildcard sql/*.sql))))
