@@ -780,66 +780,99 @@ ca_row_key(const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot, CaKeyBuf *
 	return CStringGetTextDatum(ca_source_key(slot, g->nkeys, l->key_atts));
 }
 
-/* Judge one row of a listed enterprise against its sanctions and emit the findings. */
-static void
-ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot,
-			const CaEntEntry *ent, const Uscc *u, DateADT d)
+/* Whether a row of a listed enterprise dated d falls in any of its sanctions' periods. */
+static inline bool
+ca_row_any(const CaScan *sc, const CaEntEntry *ent, DateADT d)
 {
 	const CaAuditSanction *first = &sc->set->items[ent->first];
-	bool		any = false;
-	MemoryContext old;
-	CaAuditRow	row;
-	CaKeyBuf	keybuf;
 
-	for (uint32 i = 0; i < ent->count && !any; i++)
+	for (uint32 i = 0; i < ent->count; i++)
 	{
 		const CaAuditSanction *s = &first[i];
 
-		any = d < s->removed_on &&
-			(s->listed_on <= d || (sc->with_retroactive && s->fact_date <= d));
+		if (d < s->removed_on &&
+			(s->listed_on <= d || (sc->with_retroactive && s->fact_date <= d)))
+			return true;
 	}
-	if (!any)
-		return;
+	return false;
+}
 
-	old = MemoryContextSwitchTo(sc->rowcxt);
-	row.g = g;
-	row.uscc = u;
-	row.grant_date = d;
-	row.source_key = ca_row_key(g, l, slot, &keybuf);
+/*
+ * Fill in what the findings of one row share (its key, program and amount, made in the
+ * current memory context; the key may use keybuf), leaving sanction and kind.
+ */
+static void
+ca_row_prepare(const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot, const Uscc *u,
+			   DateADT d, CaKeyBuf *keybuf, CaAuditRow *row)
+{
+	row->g = g;
+	row->uscc = u;
+	row->grant_date = d;
+	row->source_key = ca_row_key(g, l, slot, keybuf);
 	if (l->program_att == InvalidAttrNumber)
-		row.program = g->program_text;
+		row->program = g->program_text;
 	else if (slot->tts_isnull[l->program_att - 1])
-		row.program = (Datum) 0;
+		row->program = (Datum) 0;
 	else if (l->program_typid == TEXTOID || l->program_typid == VARCHAROID)
-		row.program = PointerGetDatum(pg_detoast_datum_packed((struct varlena *)
-															  DatumGetPointer(slot->tts_values[l->program_att - 1])));
+		row->program = PointerGetDatum(pg_detoast_datum_packed((struct varlena *)
+															   DatumGetPointer(slot->tts_values[l->program_att - 1])));
 	else
 	{
 		Oid			typoutput;
 		bool		typisvarlena;
 
 		getTypeOutputInfo(l->program_typid, &typoutput, &typisvarlena);
-		row.program = CStringGetTextDatum(OidOutputFunctionCall(typoutput,
-																slot->tts_values[l->program_att - 1]));
+		row->program = CStringGetTextDatum(OidOutputFunctionCall(typoutput,
+																 slot->tts_values[l->program_att - 1]));
 	}
-	row.amount = ca_value_numeric(slot->tts_values[l->amount_att - 1],
-								  slot->tts_isnull[l->amount_att - 1], l->amount_typid);
+	row->amount = ca_value_numeric(slot->tts_values[l->amount_att - 1],
+								   slot->tts_isnull[l->amount_att - 1], l->amount_typid);
+}
 
-	for (uint32 i = 0; i < ent->count; i++)
+/*
+ * The next of the enterprise's sanctions, from *pos on, that flags a row dated d: sets
+ * row->sanction and row->kind and advances *pos past it; false when there is none left.
+ */
+static inline bool
+ca_row_next_match(const CaScan *sc, const CaEntEntry *ent, DateADT d, uint32 *pos,
+				  CaAuditRow *row)
+{
+	const CaAuditSanction *first = &sc->set->items[ent->first];
+
+	while (*pos < ent->count)
 	{
-		const CaAuditSanction *s = &first[i];
+		const CaAuditSanction *s = &first[(*pos)++];
 
 		if (d >= s->removed_on)
 			continue;
 		if (s->listed_on <= d)
-			row.kind = CA_KIND_PWL;
+			row->kind = CA_KIND_PWL;
 		else if (sc->with_retroactive && s->fact_date <= d)
-			row.kind = CA_KIND_RETRO;
+			row->kind = CA_KIND_RETRO;
 		else
 			continue;
-		row.sanction = s;
-		sc->sink(&row, sc->arg);
+		row->sanction = s;
+		return true;
 	}
+	return false;
+}
+
+/* Judge one row of a listed enterprise against its sanctions and hand the findings to the sink. */
+static void
+ca_scan_row(CaScan *sc, const CaGuarded *g, const CaLeaf *l, TupleTableSlot *slot,
+			const CaEntEntry *ent, const Uscc *u, DateADT d)
+{
+	MemoryContext old;
+	CaAuditRow	row;
+	CaKeyBuf	keybuf;
+	uint32		pos = 0;
+
+	if (!ca_row_any(sc, ent, d))
+		return;
+	old = MemoryContextSwitchTo(sc->rowcxt);
+	ca_row_prepare(g, l, slot, u, d, &keybuf, &row);
+	while (ca_row_next_match(sc, ent, d, &pos, &row))
+		sc->sink(&row, sc->arg);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(sc->rowcxt);
 }
@@ -980,124 +1013,191 @@ ca_page_lookup(CaScan *sc, CaPagePrefetch *pf, HeapScanDesc hscan, TupleDesc des
 #endif
 }
 
-static void
-ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
+/*
+ * A scan of one guarded heap (a table or leaf partition) that returns the rows that may be
+ * flagged: rows of listed enterprises whose date falls within the enterprise's span (lo, hi).
+ * Either a heap scan (page lookups where possible) or, for the sanction trigger when the batch
+ * touches few enterprises, index probes per enterprise.  The caller then judges each row.
+ */
+typedef struct CaLeafCursor
 {
-	Relation	rel = table_open(l->relid, AccessShareLock);
-	TupleDesc	desc = RelationGetDescr(rel);
-	TupleTableSlot *slot = table_slot_create(rel, NULL);
-	Oid			uscc_type = ca_uscc_type_oid();
-	Oid			uscc_typid = getBaseType(TupleDescAttr(desc, l->uscc_att - 1)->atttypid);
-	Relation	idx = NULL;
-	RegProcedure eqproc = InvalidOid;
+	const CaGuarded *g;
+	const CaLeaf *l;
+	Relation	rel;
+	TupleDesc	desc;
+	TupleTableSlot *slot;
+	Oid			uscc_type;
+	Oid			uscc_typid;		/* the uscc column's base type (uscc, or text to parse) */
+	/* index probes */
+	Relation	idx;
+	IndexScanDesc iscan;
+	RegProcedure eqproc;
+	caent_iterator it;
+	CaEntEntry *ient;			/* enterprise being probed, NULL before the first */
+	/* heap scan */
+	TableScanDesc scan;
+	bool		direct;			/* the column is uscc: read its bytes */
+	AttrNumber	date_deform;
+	CaPagePrefetch *pf;
+} CaLeafCursor;
+
+static void
+ca_leaf_open(CaScan *sc, CaLeafCursor *lc, const CaGuarded *g, const CaLeaf *l)
+{
+	memset(lc, 0, sizeof(CaLeafCursor));
+	lc->g = g;
+	lc->l = l;
+	lc->rel = table_open(l->relid, AccessShareLock);
+	lc->desc = RelationGetDescr(lc->rel);
+	lc->slot = table_slot_create(lc->rel, NULL);
+	lc->uscc_type = ca_uscc_type_oid();
+	lc->uscc_typid = getBaseType(TupleDescAttr(lc->desc, l->uscc_att - 1)->atttypid);
 
 	/* a probe costs a few page reads; a scan reads every page once */
-	if (sc->allow_probe && uscc_typid == uscc_type &&
-		(BlockNumber) sc->nent * 4 <= RelationGetNumberOfBlocks(rel))
-		idx = ca_uscc_index(rel, l->uscc_att, uscc_type, &eqproc);
+	if (sc->allow_probe && lc->uscc_typid == lc->uscc_type &&
+		(BlockNumber) sc->nent * 4 <= RelationGetNumberOfBlocks(lc->rel))
+		lc->idx = ca_uscc_index(lc->rel, l->uscc_att, lc->uscc_type, &lc->eqproc);
 
-	if (idx != NULL)
+	if (lc->idx != NULL)
 	{
-		IndexScanDesc iscan = index_beginscan(rel, idx, sc->snapshot, 1, 0);
-		caent_iterator it;
-		CaEntEntry *ent;
+		lc->iscan = index_beginscan(lc->rel, lc->idx, sc->snapshot, 1, 0);
+		caent_start_iterate(sc->set->byent, &lc->it);
+		return;
+	}
+	lc->scan = table_beginscan(lc->rel, sc->snapshot, 0, NULL);
+	lc->direct = (lc->uscc_typid == lc->uscc_type);
+	lc->date_deform = Max(l->uscc_att, l->date_att);
+#if PG_VERSION_NUM < 180000
+	/* heap in page-at-a-time mode: look up a whole page's enterprises up front */
+	if (lc->direct && lc->rel->rd_tableam == GetHeapamTableAmRoutine() &&
+		(lc->scan->rs_flags & SO_ALLOW_PAGEMODE) != 0)
+	{
+		lc->pf = palloc(sizeof(CaPagePrefetch));
+		lc->pf->block = InvalidBlockNumber;
+	}
+#endif
+}
 
-		caent_start_iterate(sc->set->byent, &it);
-		while ((ent = caent_iterate(sc->set->byent, &it)) != NULL)
+/*
+ * The next row that may be flagged, in lc->slot, deformed up to the leaf's last needed
+ * column: *ent is its enterprise, *u its code, *d its date.  False at the end.
+ */
+static inline bool
+ca_leaf_next(CaScan *sc, CaLeafCursor *lc, CaEntEntry **ent, Uscc *u, DateADT *d)
+{
+	const CaLeaf *l = lc->l;
+	TupleTableSlot *slot = lc->slot;
+
+	if (lc->idx != NULL)
+	{
+		for (;;)
 		{
-			ScanKeyData skey;
-
-			ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, UsccPGetDatum(&ent->key));
-			index_rescan(iscan, &skey, 1, NULL, 0);
-			while (index_getnext_slot(iscan, ForwardScanDirection, slot))
+			CHECK_FOR_INTERRUPTS();
+			if (lc->ient != NULL && index_getnext_slot(lc->iscan, ForwardScanDirection, slot))
 			{
-				DateADT		d;
-
-				CHECK_FOR_INTERRUPTS();
 				slot_getsomeattrs(slot, l->maxatt);
 				if (ca_value_date(slot->tts_values[l->date_att - 1],
-								  slot->tts_isnull[l->date_att - 1], l->date_typid, &d) &&
-					d >= ent->lo && d < ent->hi)
-					ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
+								  slot->tts_isnull[l->date_att - 1], l->date_typid, d) &&
+					*d >= lc->ient->lo && *d < lc->ient->hi)
+				{
+					*ent = lc->ient;
+					*u = lc->ient->key;
+					return true;
+				}
+				continue;
+			}
+			/* the next enterprise of the set */
+			if ((lc->ient = caent_iterate(sc->set->byent, &lc->it)) == NULL)
+				return false;
+			{
+				ScanKeyData skey;
+
+				ScanKeyInit(&skey, 1, BTEqualStrategyNumber, lc->eqproc,
+							UsccPGetDatum(&lc->ient->key));
+				index_rescan(lc->iscan, &skey, 1, NULL, 0);
 			}
 		}
-		index_endscan(iscan);
-		index_close(idx, AccessShareLock);
+	}
+
+	while (table_scan_getnextslot(lc->scan, ForwardScanDirection, slot))
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (lc->pf != NULL &&
+			ca_page_lookup(sc, lc->pf, (HeapScanDesc) lc->scan, lc->desc, l, slot, ent, d))
+		{
+			/* looked up, date read and checked against the summary already */
+			if (*ent == NULL)
+				continue;
+			slot_getsomeattrs(slot, l->maxatt);
+			*u = (*ent)->key;
+			return true;
+		}
+
+		/* deform only up to the uscc column; the rest only for listed enterprises */
+		slot_getsomeattrs(slot, l->uscc_att);
+		if (slot->tts_isnull[l->uscc_att - 1])
+			continue;
+		if (lc->direct)
+			memcpy(u->bytes, DatumGetPointer(slot->tts_values[l->uscc_att - 1]), USCC_PACKED_LEN);
+		else
+		{
+			bool		ok;
+			MemoryContext old = MemoryContextSwitchTo(sc->rowcxt);
+
+			ok = ca_value_uscc(slot->tts_values[l->uscc_att - 1], false, lc->uscc_typid,
+							   lc->uscc_type, u);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(sc->rowcxt);
+			if (!ok)
+				continue;
+		}
+		*ent = caent_lookup(sc->set->byent, *u);
+		if (*ent == NULL)
+			continue;
+
+		/* the date, then the enterprise's summary, before touching its sanctions */
+		slot_getsomeattrs(slot, lc->date_deform);
+		if (!ca_value_date(slot->tts_values[l->date_att - 1],
+						   slot->tts_isnull[l->date_att - 1], l->date_typid, d) ||
+			*d < (*ent)->lo || *d >= (*ent)->hi)
+			continue;
+		slot_getsomeattrs(slot, l->maxatt);
+		return true;
+	}
+	return false;
+}
+
+static void
+ca_leaf_close(CaLeafCursor *lc)
+{
+	if (lc->idx != NULL)
+	{
+		index_endscan(lc->iscan);
+		index_close(lc->idx, AccessShareLock);
 	}
 	else
 	{
-		TableScanDesc scan = table_beginscan(rel, sc->snapshot, 0, NULL);
-		bool		direct = (uscc_typid == uscc_type);
-		AttrNumber	date_deform = Max(l->uscc_att, l->date_att);
-		CaPagePrefetch *pf = NULL;
-
-#if PG_VERSION_NUM < 180000
-		/* heap in page-at-a-time mode: look up a whole page's enterprises up front */
-		if (direct && rel->rd_tableam == GetHeapamTableAmRoutine() &&
-			(scan->rs_flags & SO_ALLOW_PAGEMODE) != 0)
-		{
-			pf = palloc(sizeof(CaPagePrefetch));
-			pf->block = InvalidBlockNumber;
-		}
-#endif
-
-		while (table_scan_getnextslot(scan, ForwardScanDirection, slot))
-		{
-			Uscc		u;
-			CaEntEntry *ent;
-			DateADT		d;
-
-			CHECK_FOR_INTERRUPTS();
-			if (pf != NULL && ca_page_lookup(sc, pf, (HeapScanDesc) scan, desc, l, slot, &ent, &d))
-			{
-				/* looked up, date read and checked against the summary already */
-				if (ent == NULL)
-					continue;
-				slot_getsomeattrs(slot, l->maxatt);
-				ca_scan_row(sc, g, l, slot, ent, &ent->key, d);
-				continue;
-			}
-			else
-			{
-				/* deform only up to the uscc column; the rest only for listed enterprises */
-				slot_getsomeattrs(slot, l->uscc_att);
-				if (slot->tts_isnull[l->uscc_att - 1])
-					continue;
-				if (direct)
-					memcpy(u.bytes, DatumGetPointer(slot->tts_values[l->uscc_att - 1]),
-						   USCC_PACKED_LEN);
-				else
-				{
-					bool		ok;
-					MemoryContext old = MemoryContextSwitchTo(sc->rowcxt);
-
-					ok = ca_value_uscc(slot->tts_values[l->uscc_att - 1], false, uscc_typid,
-									   uscc_type, &u);
-					MemoryContextSwitchTo(old);
-					MemoryContextReset(sc->rowcxt);
-					if (!ok)
-						continue;
-				}
-				ent = caent_lookup(sc->set->byent, u);
-				if (ent == NULL)
-					continue;
-			}
-
-			/* the date, then the enterprise's summary, before touching its sanctions */
-			slot_getsomeattrs(slot, date_deform);
-			if (!ca_value_date(slot->tts_values[l->date_att - 1],
-							   slot->tts_isnull[l->date_att - 1], l->date_typid, &d) ||
-				d < ent->lo || d >= ent->hi)
-				continue;
-			slot_getsomeattrs(slot, l->maxatt);
-			ca_scan_row(sc, g, l, slot, ent, &u, d);
-		}
-		if (pf != NULL)
-			pfree(pf);
-		table_endscan(scan);
+		if (lc->pf != NULL)
+			pfree(lc->pf);
+		table_endscan(lc->scan);
 	}
-	ExecDropSingleTupleTableSlot(slot);
-	table_close(rel, AccessShareLock);
+	ExecDropSingleTupleTableSlot(lc->slot);
+	table_close(lc->rel, AccessShareLock);
+	lc->rel = NULL;
+}
+
+static void
+ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
+{
+	CaLeafCursor lc;
+	CaEntEntry *ent;
+	Uscc		u;
+	DateADT		d;
+
+	ca_leaf_open(sc, &lc, g, l);
+	while (ca_leaf_next(sc, &lc, &ent, &u, &d))
+		ca_scan_row(sc, g, l, lc.slot, ent, &u, d);
+	ca_leaf_close(&lc);
 }
 
 static void
@@ -1147,30 +1247,21 @@ ca_sink_finding(const CaAuditRow *row, void *arg)
 		fs->added++;
 }
 
-typedef struct CaTupleSink
+/* The row as audit()'s 8 columns (kind_text: the two kinds as text datums). */
+static inline void
+ca_row_values(const CaAuditRow *row, const Datum *kind_text, Datum *values, bool *nulls)
 {
-	Tuplestorestate *store;
-	TupleDesc	desc;
-	Datum		kind_text[2];
-} CaTupleSink;
-
-static void
-ca_sink_tuple(const CaAuditRow *row, void *arg)
-{
-	CaTupleSink *ts = arg;
-	Datum		values[8];
-	bool		nulls[8] = {false};
-
 	values[0] = row->g->source_table_text;
 	values[1] = row->source_key;
 	values[2] = UsccPGetDatum(row->uscc);
 	values[3] = row->program;
-	nulls[3] = (row->program == (Datum) 0);
 	values[4] = DateADTGetDatum(row->grant_date);
 	values[5] = row->amount;
 	values[6] = Int64GetDatum(row->sanction->id);
-	values[7] = ts->kind_text[row->kind];
-	tuplestore_putvalues(ts->store, ts->desc, values, nulls);
+	values[7] = kind_text[row->kind];
+	for (int i = 0; i < CA_AUDIT_NATTS; i++)
+		nulls[i] = false;
+	nulls[3] = (row->program == (Datum) 0);
 }
 
 /* ---- the sweep: audit() and refresh_findings() ---- */
@@ -1193,12 +1284,11 @@ ca_sweep_check_access(const CaAuditContext *ac)
 }
 
 /*
- * The sweep: every non-revoked sanction against every guarded table, under the query's
- * snapshot.  With ts, rows go to its tuplestore (audit()); without, they become findings and
- * the number added is returned (refresh_findings()).
+ * refresh_findings(): every non-revoked sanction against every guarded table, under the
+ * query's snapshot, every row handed to ca_finding_add(); returns the number added.
  */
 static int64
-ca_sweep(CaBasis basis, CaTupleSink *ts)
+ca_sweep_findings(void)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit sweep",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -1210,7 +1300,7 @@ ca_sweep(CaBasis basis, CaTupleSink *ts)
 	Snapshot	snapshot = RegisterSnapshot(GetActiveSnapshot());
 
 	ac.cxt = cxt;
-	ca_context_load(&ac, ts == NULL);
+	ca_context_load(&ac, true);
 	ca_sweep_check_access(&ac);
 	set = ca_set_create(cxt);
 	ca_set_load_all(set, snapshot);
@@ -1218,23 +1308,13 @@ ca_sweep(CaBasis basis, CaTupleSink *ts)
 	sc.ac = &ac;
 	sc.set = set;
 	sc.snapshot = snapshot;
-	sc.with_retroactive = (basis == CA_BASIS_FACT);
+	sc.with_retroactive = true;
 	sc.allow_probe = false;
-	sc.nent = ca_set_build(set, sc.with_retroactive);
-	if (ts != NULL)
-	{
-		ts->kind_text[CA_KIND_PWL] = CStringGetTextDatum(ca_kind_names[CA_KIND_PWL]);
-		ts->kind_text[CA_KIND_RETRO] = CStringGetTextDatum(ca_kind_names[CA_KIND_RETRO]);
-		sc.sink = ca_sink_tuple;
-		sc.arg = ts;
-	}
-	else
-	{
-		fs.ac = &ac;
-		fs.set = set;
-		sc.sink = ca_sink_finding;
-		sc.arg = &fs;
-	}
+	sc.nent = ca_set_build(set, true);
+	fs.ac = &ac;
+	fs.set = set;
+	sc.sink = ca_sink_finding;
+	sc.arg = &fs;
 	ca_scan_all(&sc);
 
 	UnregisterSnapshot(snapshot);
@@ -1243,6 +1323,121 @@ ca_sweep(CaBasis basis, CaTupleSink *ts)
 	return fs.added;
 }
 
+/* ---- audit(): the sweep as a stream of rows ---- */
+
+struct CaAuditStream
+{
+	MemoryContext cxt;			/* everything below, and the sanctions */
+	CaAuditContext ac;
+	CaScan		sc;
+	int			next_guarded;	/* the next leaf to open: guarded[next_guarded].leaves[next_leaf] */
+	int			next_leaf;
+	bool		leaf_open;
+	CaLeafCursor lc;
+	bool		in_row;			/* lc.slot holds a flagged row with matches from pos on */
+	CaEntEntry *ent;
+	Uscc		uscc;
+	DateADT		date;
+	uint32		pos;
+	CaAuditRow	row;
+	CaKeyBuf	keybuf;
+	Datum		kind_text[2];
+};
+
+CaAuditStream *
+ca_audit_stream_begin(CaBasis basis, Snapshot snapshot)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit audit",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	CaAuditStream *st = palloc0(sizeof(CaAuditStream));
+	CaSanctionSet *set;
+
+	st->cxt = cxt;
+	st->ac.cxt = cxt;
+	ca_context_load(&st->ac, false);
+	ca_sweep_check_access(&st->ac);
+	set = ca_set_create(cxt);
+	ca_set_load_all(set, snapshot);
+	st->sc.ac = &st->ac;
+	st->sc.set = set;
+	st->sc.snapshot = snapshot;
+	st->sc.with_retroactive = (basis == CA_BASIS_FACT);
+	st->sc.allow_probe = false;
+	st->sc.nent = ca_set_build(set, st->sc.with_retroactive);
+	st->sc.rowcxt = AllocSetContextCreate(cxt, "credit_audit audit row", ALLOCSET_DEFAULT_SIZES);
+	st->kind_text[CA_KIND_PWL] = CStringGetTextDatum(ca_kind_names[CA_KIND_PWL]);
+	st->kind_text[CA_KIND_RETRO] = CStringGetTextDatum(ca_kind_names[CA_KIND_RETRO]);
+	MemoryContextSwitchTo(old);
+	return st;
+}
+
+bool
+ca_audit_stream_next(CaAuditStream *st, Datum *values, bool *nulls)
+{
+	MemoryContext old = MemoryContextSwitchTo(st->cxt);
+
+	for (;;)
+	{
+		const CaGuarded *g;
+
+		if (st->in_row &&
+			ca_row_next_match(&st->sc, st->ent, st->date, &st->pos, &st->row))
+		{
+			ca_row_values(&st->row, st->kind_text, values, nulls);
+			MemoryContextSwitchTo(old);
+			return true;
+		}
+		st->in_row = false;
+		MemoryContextReset(st->sc.rowcxt);
+
+		if (!st->leaf_open)
+		{
+			while (st->next_guarded < st->ac.nguarded &&
+				   st->next_leaf >= st->ac.guarded[st->next_guarded].nleaves)
+			{
+				st->next_guarded++;
+				st->next_leaf = 0;
+			}
+			if (st->next_guarded >= st->ac.nguarded)
+			{
+				MemoryContextSwitchTo(old);
+				return false;
+			}
+			g = &st->ac.guarded[st->next_guarded];
+			ca_leaf_open(&st->sc, &st->lc, g, &g->leaves[st->next_leaf++]);
+			st->leaf_open = true;
+		}
+		if (!ca_leaf_next(&st->sc, &st->lc, &st->ent, &st->uscc, &st->date))
+		{
+			ca_leaf_close(&st->lc);
+			st->leaf_open = false;
+			continue;
+		}
+		if (!ca_row_any(&st->sc, st->ent, st->date))
+			continue;
+		MemoryContextSwitchTo(st->sc.rowcxt);
+		ca_row_prepare(st->lc.g, st->lc.l, st->lc.slot, &st->uscc, st->date, &st->keybuf,
+					   &st->row);
+		MemoryContextSwitchTo(st->cxt);
+		st->pos = 0;
+		st->in_row = true;
+	}
+}
+
+void
+ca_audit_stream_end(CaAuditStream *st)
+{
+	if (st->leaf_open)
+		ca_leaf_close(&st->lc);
+	MemoryContextDelete(st->cxt);
+}
+
+/*
+ * audit() called as a function (materialize mode; in FROM the planner normally replaces the
+ * call by the streaming scan of audit_scan.c, which reads the same stream without a
+ * tuplestore).
+ */
 Datum
 ca_audit(PG_FUNCTION_ARGS)
 {
@@ -1251,7 +1446,11 @@ ca_audit(PG_FUNCTION_ARGS)
 	CaBasis		basis = ca_parse_basis(basis_text);
 	TupleDesc	desc;
 	MemoryContext old;
-	CaTupleSink ts;
+	Tuplestorestate *store;
+	CaAuditStream *st;
+	Snapshot	snapshot;
+	Datum		values[CA_AUDIT_NATTS];
+	bool		nulls[CA_AUDIT_NATTS];
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo))
 		ereport(ERROR,
@@ -1263,25 +1462,32 @@ ca_audit(PG_FUNCTION_ARGS)
 				 errmsg("materialize mode required, but it is not allowed in this context")));
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	if (desc->natts != CA_AUDIT_NATTS)
+		elog(ERROR, "credit_audit.audit() must return %d columns", CA_AUDIT_NATTS);
 
 	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	ts.desc = CreateTupleDescCopy(desc);
-	ts.store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
-									 false, work_mem);
+	desc = CreateTupleDescCopy(desc);
+	store = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+								  false, work_mem);
 	MemoryContextSwitchTo(old);
 
-	ca_sweep(basis, &ts);
+	snapshot = RegisterSnapshot(GetActiveSnapshot());
+	st = ca_audit_stream_begin(basis, snapshot);
+	while (ca_audit_stream_next(st, values, nulls))
+		tuplestore_putvalues(store, desc, values, nulls);
+	ca_audit_stream_end(st);
+	UnregisterSnapshot(snapshot);
 
 	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = ts.store;
-	rsinfo->setDesc = ts.desc;
+	rsinfo->setResult = store;
+	rsinfo->setDesc = desc;
 	return (Datum) 0;
 }
 
 Datum
 ca_refresh_findings(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_INT64(ca_sweep(CA_BASIS_FACT, NULL));
+	PG_RETURN_INT64(ca_sweep_findings());
 }
 
 /* ---- the sanction trigger ---- */

@@ -210,4 +210,20 @@ extern char *ca_source_table_name(Oid relid);
 struct TupleTableSlot;
 extern char *ca_source_key(struct TupleTableSlot *slot, int nkeys, const AttrNumber *attnums);
 
+/* ---- audit.c: the audit sweep as a stream of audit()'s rows ---- */
+
+#define CA_AUDIT_NATTS 8		/* source_table, source_key, uscc, program, grant_date, amount,
+								 * sanction_id, kind */
+
+/*
+ * begin() loads the guarded tables and the sanctions (checking that the user may read them) in
+ * a memory context of its own under the current one; next() fills values/nulls with the next
+ * row (valid until the next call) or returns false at the end; end() closes what is open and
+ * frees everything.  The snapshot must stay valid (registered) until end().
+ */
+typedef struct CaAuditStream CaAuditStream;
+extern CaAuditStream *ca_audit_stream_begin(CaBasis basis, Snapshot snapshot);
+extern bool ca_audit_stream_next(CaAuditStream *st, Datum *values, bool *nulls);
+extern void ca_audit_stream_end(CaAuditStream *st);
+
 #endif							/* CREDIT_AUDIT_H */
