@@ -16,6 +16,7 @@ OBJS = \
 	src/guard.o \
 	src/finding.o \
 	src/audit.o \
+	src/audit_scan.o \
 	src/ingest.o \
 	src/svg.o
 

@@ -46,6 +46,21 @@ SELECT count(*) AS only_in_sql FROM (
     EXCEPT ALL
     SELECT source_table, source_key, uscc::text, program, grant_date, amount, sanction_id, kind
       FROM credit_audit.audit('fact')) d;
+-- audit() in FROM runs as the streaming scan (src/audit_scan.c); called as a function (the
+-- scan off) it returns the same rows in the same order
+EXPLAIN (COSTS OFF) SELECT count(*) FROM credit_audit.audit('fact');
+SET credit_audit.enable_audit_scan = off;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM credit_audit.audit('fact');
+CREATE TEMP TABLE audit_called AS
+SELECT row_number() OVER () AS n, a.* FROM credit_audit.audit('fact') a;
+RESET credit_audit.enable_audit_scan;
+CREATE TEMP TABLE audit_scanned AS
+SELECT row_number() OVER () AS n, a.* FROM credit_audit.audit('fact') a;
+SELECT (SELECT count(*) FROM audit_called) AS called,
+       (SELECT count(*) FROM audit_scanned) AS scanned,
+       (SELECT count(*) FROM audit_called c FULL JOIN audit_scanned s USING (n)
+         WHERE (c.*)::text IS DISTINCT FROM (s.*)::text) AS differing_rows;
+
 -- basis listing: exactly the paid_while_listed rows
 SELECT count(*) AS listing_diff FROM (
     (SELECT source_key, sanction_id, kind FROM credit_audit.audit('listing')

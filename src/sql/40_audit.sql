@@ -28,10 +28,17 @@ CREATE TRIGGER sanction_audit_update
     REFERENCING NEW TABLE AS ca_new
     FOR EACH STATEMENT EXECUTE FUNCTION credit_audit.sanction_audit();
 
+CREATE FUNCTION credit_audit.audit_support(internal) RETURNS internal
+LANGUAGE c STABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'ca_audit_support';
+COMMENT ON FUNCTION credit_audit.audit_support(internal) IS
+  'planner support of audit(): row estimate (the size of credit_audit.finding); loading it lets the planner run audit() in FROM as a streaming scan';
+
 CREATE FUNCTION credit_audit.audit(basis text DEFAULT 'fact')
 RETURNS TABLE (source_table text, source_key text, uscc credit_audit.uscc, program text,
                grant_date date, amount numeric, sanction_id bigint, kind text)
 LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
+SUPPORT credit_audit.audit_support
 AS 'MODULE_PATHNAME', 'ca_audit';
 COMMENT ON FUNCTION credit_audit.audit(text) IS
   'read-only sweep of every guarded table (whatever its mode) against every non-revoked sanction: one row per (grant, sanction, kind); basis fact reports retroactive and paid_while_listed, basis listing only paid_while_listed';
