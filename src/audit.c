@@ -20,8 +20,10 @@
  * (a page's probes issued together with prefetches, so the scan does not wait on memory row by
  * row), and output work only for the rows of listed enterprises that fall in a listing, in a
  * scratch context reset per row.  Memory is bounded by the sanctions' size, not the grants'.
- *	  - audit(basis): all non-revoked sanctions, read-only; rows go to a tuplestore (which
- *		spills to disk beyond work_mem).
+ *	  - audit(basis): all non-revoked sanctions, read-only, as a stream of rows pulled one at a
+ *		time (ca_audit_stream_*: a cursor over the leaves and over each flagged row's matching
+ *		sanctions).  In FROM the planner runs it as a custom scan (audit_scan.c) that returns
+ *		the rows as they come; called as a function, ca_audit() puts them in a tuplestore.
  *	  - refresh_findings(): the same sweep, every row handed to ca_finding_add().
  *	  - the sanction trigger: statement level, AFTER INSERT and AFTER UPDATE, reading the new
  *		rows from the transition table, so a statement inserting 500k sanctions scans each
