@@ -47,7 +47,9 @@ SELECT count(*) AS only_in_sql FROM (
     SELECT source_table, source_key, uscc::text, program, grant_date, amount, sanction_id, kind
       FROM credit_audit.audit('fact')) d;
 -- audit() in FROM runs as the streaming scan (src/audit_scan.c); called as a function (the
--- scan off) it returns the same rows in the same order
+-- scan off) it returns the same rows in the same order (one process: parallel plans return
+-- them in another order)
+SET max_parallel_workers_per_gather = 0;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM credit_audit.audit('fact');
 SET credit_audit.enable_audit_scan = off;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM credit_audit.audit('fact');
@@ -60,6 +62,22 @@ SELECT (SELECT count(*) FROM audit_called) AS called,
        (SELECT count(*) FROM audit_scanned) AS scanned,
        (SELECT count(*) FROM audit_called c FULL JOIN audit_scanned s USING (n)
          WHERE (c.*)::text IS DISTINCT FROM (s.*)::text) AS differing_rows;
+-- the parallel scan: the same rows (participants share the table's blocks, each with all the
+-- sanctions), in any order
+RESET max_parallel_workers_per_gather;
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+EXPLAIN (COSTS OFF) SELECT * FROM credit_audit.audit('fact');
+SELECT count(*) AS differences FROM (
+    (SELECT * FROM credit_audit.audit('fact') EXCEPT ALL SELECT source_table, source_key, uscc,
+        program, grant_date, amount, sanction_id, kind FROM audit_called)
+    UNION ALL
+    (SELECT source_table, source_key, uscc, program, grant_date, amount, sanction_id, kind
+       FROM audit_called EXCEPT ALL SELECT * FROM credit_audit.audit('fact'))) d;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
 
 -- basis listing: exactly the paid_while_listed rows
 SELECT count(*) AS listing_diff FROM (

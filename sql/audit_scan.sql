@@ -74,23 +74,42 @@ EXECUTE by_basis(NULL);
 RESET plan_cache_mode;
 DEALLOCATE by_basis;
 
--- rescans: on the inner side of a nested loop, and with a basis that changes per outer row
-SET enable_hashjoin = off;
-SET enable_mergejoin = off;
-SET enable_material = off;
+-- rescans: per outer row, with a filter that changes, and with a basis that changes
 EXPLAIN (COSTS OFF)
-SELECT g.n, count(a.source_key) FROM generate_series(1, 3) g(n)
-  JOIN credit_audit.audit() a ON a.grant_date >= DATE '2017-01-01' + 365 * g.n
- GROUP BY g.n ORDER BY g.n;
-SELECT g.n, count(a.source_key) FROM generate_series(1, 3) g(n)
-  JOIN credit_audit.audit() a ON a.grant_date >= DATE '2017-01-01' + 365 * g.n
- GROUP BY g.n ORDER BY g.n;
-RESET enable_hashjoin;
-RESET enable_mergejoin;
-RESET enable_material;
+SELECT g.n, (SELECT count(a.source_key) FROM credit_audit.audit() a
+              WHERE a.grant_date >= DATE '2017-01-01' + 365 * g.n)
+  FROM generate_series(1, 3) g(n);
+SELECT g.n, (SELECT count(a.source_key) FROM credit_audit.audit() a
+              WHERE a.grant_date >= DATE '2017-01-01' + 365 * g.n)
+  FROM generate_series(1, 3) g(n);
 EXPLAIN (COSTS OFF)
 SELECT b, (SELECT count(*) FROM credit_audit.audit(b)) FROM (VALUES ('fact'), ('listing'), (NULL)) v(b);
 SELECT b, (SELECT count(*) FROM credit_audit.audit(b)) FROM (VALUES ('fact'), ('listing'), (NULL)) v(b);
+
+-- in parallel: the participants share each guarded table's blocks (the workers and the leader,
+-- or the leader alone when no worker starts); the same rows, and aggregates split across them
+SET parallel_setup_cost = 0;
+SET parallel_tuple_cost = 0;
+SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+EXPLAIN (COSTS OFF) SELECT * FROM credit_audit.audit('fact');
+EXPLAIN (COSTS OFF) SELECT kind, count(*), sum(amount) FROM credit_audit.audit('fact') GROUP BY kind;
+SELECT count(*) AS differences FROM (
+    (SELECT * FROM credit_audit.audit('fact') EXCEPT ALL SELECT * FROM ref_fact)
+    UNION ALL
+    (SELECT * FROM ref_fact EXCEPT ALL SELECT * FROM credit_audit.audit('fact'))) d;
+SELECT kind, count(*), sum(amount) FROM credit_audit.audit('fact') GROUP BY kind ORDER BY kind;
+SELECT kind, count(*), sum(amount) FROM ref_fact GROUP BY kind ORDER BY kind;
+SET max_parallel_workers = 0;
+SELECT count(*) AS differences FROM (
+    (SELECT * FROM credit_audit.audit('listing') EXCEPT ALL SELECT * FROM ref_listing)
+    UNION ALL
+    (SELECT * FROM ref_listing EXCEPT ALL SELECT * FROM credit_audit.audit('listing'))) d;
+RESET max_parallel_workers;
+RESET parallel_setup_cost;
+RESET parallel_tuple_cost;
+RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
 
 -- a scrollable cursor reads it backwards too (through a Material node)
 BEGIN;

@@ -1044,7 +1044,8 @@ typedef struct CaLeafCursor
 } CaLeafCursor;
 
 static void
-ca_leaf_open(CaScan *sc, CaLeafCursor *lc, const CaGuarded *g, const CaLeaf *l)
+ca_leaf_open(CaScan *sc, CaLeafCursor *lc, const CaGuarded *g, const CaLeaf *l,
+			 ParallelTableScanDesc pscan)
 {
 	memset(lc, 0, sizeof(CaLeafCursor));
 	lc->g = g;
@@ -1066,7 +1067,9 @@ ca_leaf_open(CaScan *sc, CaLeafCursor *lc, const CaGuarded *g, const CaLeaf *l)
 		caent_start_iterate(sc->set->byent, &lc->it);
 		return;
 	}
-	lc->scan = table_beginscan(lc->rel, sc->snapshot, 0, NULL);
+	/* a parallel scan (audit() under Gather): this process reads the blocks it is handed */
+	lc->scan = pscan != NULL ? table_beginscan_parallel(lc->rel, pscan)
+		: table_beginscan(lc->rel, sc->snapshot, 0, NULL);
 	lc->direct = (lc->uscc_typid == lc->uscc_type);
 	lc->date_deform = Max(l->uscc_att, l->date_att);
 #if PG_VERSION_NUM < 180000
@@ -1196,7 +1199,7 @@ ca_scan_leaf(CaScan *sc, const CaGuarded *g, const CaLeaf *l)
 	Uscc		u;
 	DateADT		d;
 
-	ca_leaf_open(sc, &lc, g, l);
+	ca_leaf_open(sc, &lc, g, l, NULL);
 	while (ca_leaf_next(sc, &lc, &ent, &u, &d))
 		ca_scan_row(sc, g, l, lc.slot, ent, &u, d);
 	ca_leaf_close(&lc);
@@ -1327,9 +1330,28 @@ ca_sweep_findings(void)
 
 /* ---- audit(): the sweep as a stream of rows ---- */
 
+/*
+ * Shared state of a parallel audit() scan, in the parallel query's DSM: one parallel heap scan
+ * per leaf, in the order every participant opens them.  The leader fills it in
+ * (ca_audit_parallel_*); each participant loads the sanctions itself (the same snapshot gives
+ * the same set) and takes blocks of each leaf from the shared scan.
+ */
+struct CaAuditParallel
+{
+	int			nleaves;
+	Size		size;			/* of the whole struct */
+	/* then Oid relids[nleaves], Size offsets[nleaves] (of each ParallelTableScanDesc) */
+	char		data[FLEXIBLE_ARRAY_MEMBER];
+};
+
+#define CA_PAR_RELIDS(p) ((Oid *) (p)->data)
+#define CA_PAR_OFFSETS(p) ((Size *) ((p)->data + MAXALIGN(sizeof(Oid) * (p)->nleaves)))
+
 struct CaAuditStream
 {
 	MemoryContext cxt;			/* everything below, and the sanctions */
+	CaAuditParallel *par;		/* NULL unless a parallel scan */
+	int			leafno;			/* leaves opened so far */
 	CaAuditContext ac;
 	CaScan		sc;
 	int			next_guarded;	/* the next leaf to open: guarded[next_guarded].leaves[next_leaf] */
@@ -1346,8 +1368,95 @@ struct CaAuditStream
 	Datum		kind_text[2];
 };
 
+/* The leaf relations of the guarded tables, in the order a stream reads them. */
+static List *
+ca_audit_leaves(const CaAuditContext *ac)
+{
+	List	   *leaves = NIL;
+
+	for (int i = 0; i < ac->nguarded; i++)
+		for (int j = 0; j < ac->guarded[i].nleaves; j++)
+			leaves = lappend_oid(leaves, ac->guarded[i].leaves[j].relid);
+	return leaves;
+}
+
+/*
+ * Leader, before the workers start: the shared state's size for the guarded tables as the
+ * snapshot sees them (*leaves gets their list, for ca_audit_parallel_init()).
+ */
+Size
+ca_audit_parallel_estimate(Snapshot snapshot, List **leaves)
+{
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit audit",
+											  ALLOCSET_SMALL_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	CaAuditContext ac = {0};
+	List	   *result;
+	Size		size;
+	ListCell   *lc;
+
+	ac.cxt = cxt;
+	ca_context_load(&ac, false);
+	MemoryContextSwitchTo(old);
+	result = ca_audit_leaves(&ac);
+	MemoryContextDelete(cxt);
+
+	size = MAXALIGN(offsetof(CaAuditParallel, data)) +
+		MAXALIGN(sizeof(Oid) * list_length(result)) +
+		MAXALIGN(sizeof(Size) * list_length(result));
+	foreach(lc, result)
+	{
+		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
+
+		size = add_size(size, MAXALIGN(table_parallelscan_estimate(rel, snapshot)));
+		table_close(rel, NoLock);
+	}
+	*leaves = result;
+	return size;
+}
+
+/* Leader: fill in the shared state (size bytes at par) for the leaves estimated. */
+void
+ca_audit_parallel_init(CaAuditParallel *par, Size size, List *leaves, Snapshot snapshot)
+{
+	Size		off;
+	int			i = 0;
+	ListCell   *lc;
+
+	par->nleaves = list_length(leaves);
+	par->size = size;
+	off = MAXALIGN(offsetof(CaAuditParallel, data)) +
+		MAXALIGN(sizeof(Oid) * par->nleaves) + MAXALIGN(sizeof(Size) * par->nleaves);
+	foreach(lc, leaves)
+	{
+		Relation	rel = table_open(lfirst_oid(lc), AccessShareLock);
+
+		CA_PAR_RELIDS(par)[i] = lfirst_oid(lc);
+		CA_PAR_OFFSETS(par)[i] = off;
+		table_parallelscan_initialize(rel, (ParallelTableScanDesc) ((char *) par + off), snapshot);
+		off += MAXALIGN(table_parallelscan_estimate(rel, snapshot));
+		table_close(rel, NoLock);
+		i++;
+	}
+	Assert(off <= size);
+}
+
+/* Leader, before a rescan: every leaf's parallel scan starts over. */
+void
+ca_audit_parallel_reinit(CaAuditParallel *par)
+{
+	for (int i = 0; i < par->nleaves; i++)
+	{
+		Relation	rel = table_open(CA_PAR_RELIDS(par)[i], AccessShareLock);
+
+		table_parallelscan_reinitialize(rel, (ParallelTableScanDesc)
+										((char *) par + CA_PAR_OFFSETS(par)[i]));
+		table_close(rel, NoLock);
+	}
+}
+
 CaAuditStream *
-ca_audit_stream_begin(CaBasis basis, Snapshot snapshot)
+ca_audit_stream_begin(CaBasis basis, Snapshot snapshot, CaAuditParallel *par)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "credit_audit audit",
 											  ALLOCSET_DEFAULT_SIZES);
@@ -1356,9 +1465,24 @@ ca_audit_stream_begin(CaBasis basis, Snapshot snapshot)
 	CaSanctionSet *set;
 
 	st->cxt = cxt;
+	st->par = par;
 	st->ac.cxt = cxt;
 	ca_context_load(&st->ac, false);
 	ca_sweep_check_access(&st->ac);
+	if (par != NULL)
+	{
+		/* every participant must read the leaves the leader set up, in its order */
+		List	   *leaves = ca_audit_leaves(&st->ac);
+		bool		same = list_length(leaves) == par->nleaves;
+
+		for (int i = 0; same && i < par->nleaves; i++)
+			same = list_nth_oid(leaves, i) == CA_PAR_RELIDS(par)[i];
+		if (!same)
+			ereport(ERROR,
+					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+					 errmsg("the guarded tables changed while a parallel audit() started"),
+					 errhint("Run the query again.")));
+	}
 	set = ca_set_create(cxt);
 	ca_set_load_all(set, snapshot);
 	st->sc.ac = &st->ac;
@@ -1407,7 +1531,10 @@ ca_audit_stream_next(CaAuditStream *st, Datum *values, bool *nulls)
 				return false;
 			}
 			g = &st->ac.guarded[st->next_guarded];
-			ca_leaf_open(&st->sc, &st->lc, g, &g->leaves[st->next_leaf++]);
+			ca_leaf_open(&st->sc, &st->lc, g, &g->leaves[st->next_leaf++],
+						 st->par == NULL ? NULL : (ParallelTableScanDesc)
+						 ((char *) st->par + CA_PAR_OFFSETS(st->par)[st->leafno]));
+			st->leafno++;
 			st->leaf_open = true;
 		}
 		if (!ca_leaf_next(&st->sc, &st->lc, &st->ent, &st->uscc, &st->date))
@@ -1474,7 +1601,7 @@ ca_audit(PG_FUNCTION_ARGS)
 	MemoryContextSwitchTo(old);
 
 	snapshot = RegisterSnapshot(GetActiveSnapshot());
-	st = ca_audit_stream_begin(basis, snapshot);
+	st = ca_audit_stream_begin(basis, snapshot, NULL);
 	while (ca_audit_stream_next(st, values, nulls))
 		tuplestore_putvalues(store, desc, values, nulls);
 	ca_audit_stream_end(st);

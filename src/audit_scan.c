@@ -26,7 +26,12 @@
  */
 #include "credit_audit.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/parallel.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_language.h"
@@ -50,6 +55,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
 
@@ -73,6 +79,10 @@ static TupleTableSlot *ca_audit_exec(CustomScanState *node);
 static void ca_audit_end(CustomScanState *node);
 static void ca_audit_rescan(CustomScanState *node);
 static void ca_audit_explain(CustomScanState *node, List *ancestors, ExplainState *es);
+static Size ca_audit_estimate_dsm(CustomScanState *node, ParallelContext *pcxt);
+static void ca_audit_init_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate);
+static void ca_audit_reinit_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate);
+static void ca_audit_init_worker(CustomScanState *node, shm_toc *toc, void *coordinate);
 
 static const CustomPathMethods ca_audit_path_methods = {
 	.CustomName = CA_AUDIT_SCAN_NAME,
@@ -91,6 +101,10 @@ static const CustomExecMethods ca_audit_exec_methods = {
 	.EndCustomScan = ca_audit_end,
 	.ReScanCustomScan = ca_audit_rescan,
 	.ExplainCustomScan = ca_audit_explain,
+	.EstimateDSMCustomScan = ca_audit_estimate_dsm,
+	.InitializeDSMCustomScan = ca_audit_init_dsm,
+	.ReInitializeDSMCustomScan = ca_audit_reinit_dsm,
+	.InitializeWorkerCustomScan = ca_audit_init_worker,
 };
 
 void
@@ -150,6 +164,111 @@ ca_is_audit_function(Oid funcid, bool *plain)
 	return result;
 }
 
+/* relpages and reltuples of a relation as last counted (0 if never). */
+static void
+ca_rel_size(Oid relid, double *pages, double *tuples)
+{
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+
+	if (!HeapTupleIsValid(tup))
+		return;
+	if (((Form_pg_class) GETSTRUCT(tup))->relkind == RELKIND_RELATION)
+	{
+		*pages += ((Form_pg_class) GETSTRUCT(tup))->relpages;
+		*tuples += Max(((Form_pg_class) GETSTRUCT(tup))->reltuples, 0);
+	}
+	ReleaseSysCache(tup);
+}
+
+/*
+ * What the sweep reads: the guarded tables' leaves, by their relpages and reltuples as last
+ * counted.  Read without permission checks: it only sizes the plan.
+ */
+static void
+ca_guarded_size(double *pages, double *tuples)
+{
+	Relation	gt = table_open(ca_relation_oid(CA_REL_GUARDED_TABLE), AccessShareLock);
+	Snapshot	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	TableScanDesc scan = table_beginscan(gt, snapshot, 0, NULL);
+	HeapTuple	tup;
+
+	*pages = *tuples = 0;
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Oid			relid = DatumGetObjectId(heap_getattr(tup, 1, RelationGetDescr(gt), &isnull));
+		List	   *leaves;
+		ListCell   *lc;
+
+		if (isnull || get_rel_relkind(relid) == '\0')
+			continue;
+		leaves = find_all_inheritors(relid, NoLock, NULL);
+		foreach(lc, leaves)
+			ca_rel_size(lfirst_oid(lc), pages, tuples);
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(gt, AccessShareLock);
+}
+
+/*
+ * The costs of the sweep, in the terms of cost_seqscan(): before the first row, reading and
+ * hashing the sanctions (startup); then a sequential scan of every guarded table with a hash
+ * probe per row (disk and CPU parts), and the rows returned.
+ */
+typedef struct CaAuditCost
+{
+	double		startup;
+	double		disk;
+	double		cpu;
+	double		pages;			/* of the guarded tables */
+} CaAuditCost;
+
+static void
+ca_audit_cost(CaAuditCost *c, double rows)
+{
+	double		spages = 0,
+				stuples = 0,
+				gtuples = 0;
+
+	ca_rel_size(ca_relation_oid(CA_REL_SANCTION), &spages, &stuples);
+	ca_guarded_size(&c->pages, &gtuples);
+	c->startup = seq_page_cost * spages + 2 * cpu_tuple_cost * stuples;
+	c->disk = seq_page_cost * c->pages;
+	c->cpu = (cpu_tuple_cost + cpu_operator_cost) * gtuples + cpu_tuple_cost * rows;
+}
+
+static CustomPath *
+ca_audit_path(RelOptInfo *rel, const CaAuditCost *c, int workers)
+{
+	CustomPath *cp = makeNode(CustomPath);
+	double		divisor = 1;
+
+	cp->path.pathtype = T_CustomScan;
+	cp->path.parent = rel;
+	cp->path.pathtarget = rel->reltarget;
+	cp->path.param_info = NULL;
+	cp->path.parallel_aware = workers > 0;
+	cp->path.parallel_safe = workers > 0;
+	cp->path.parallel_workers = workers;
+	if (workers > 0)
+	{
+		/* the share of the leader as get_parallel_divisor() reckons it */
+		divisor = workers;
+		if (parallel_leader_participation && 1.0 - 0.3 * workers > 0)
+			divisor += 1.0 - 0.3 * workers;
+	}
+	cp->path.rows = clamp_row_est(rel->rows / divisor);
+	cp->path.startup_cost = c->startup;
+	cp->path.total_cost = c->startup + c->disk + c->cpu / divisor;
+	cp->path.pathkeys = NIL;
+	cp->flags = 0;
+	cp->custom_paths = NIL;
+	cp->custom_private = NIL;
+	cp->methods = &ca_audit_path_methods;
+	return cp;
+}
+
 static void
 ca_audit_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte)
 {
@@ -157,8 +276,7 @@ ca_audit_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTb
 	FuncExpr   *fe;
 	Bitmapset  *attrs = NULL;
 	ListCell   *lc;
-	Path	   *fscan = NULL;
-	CustomPath *cp;
+	CaAuditCost cost;
 	bool		plain;
 
 	if (ca_prev_set_rel_pathlist)
@@ -183,38 +301,30 @@ ca_audit_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTb
 	if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, attrs))
 		return;
 
-	foreach(lc, rel->pathlist)
-	{
-		Path	   *p = (Path *) lfirst(lc);
-
-		if (p->pathtype == T_FunctionScan && p->param_info == NULL)
-			fscan = p;
-	}
-	if (fscan == NULL)
-		return;
+	/*
+	 * The scan does the function's work without storing its rows: it replaces the function
+	 * scan (whose cost, from the function's nominal per-row cost, says nothing of the sweep).
+	 */
+	ca_audit_cost(&cost, rel->rows);
+	rel->pathlist = NIL;
+	add_path(rel, &ca_audit_path(rel, &cost, 0)->path);
 
 	/*
-	 * The same work as the function scan, less the tuplestore (writing and reading each row
-	 * back, charged here as cpu_tuple_cost per row), and rows from the start instead of after
-	 * the last one.
+	 * A parallel scan: the participants share each guarded table's blocks (a parallel heap
+	 * scan each), every one with its own copy of the sanctions.  As many workers as a
+	 * sequential scan of the guarded tables would get.
 	 */
-	cp = makeNode(CustomPath);
-	cp->path.pathtype = T_CustomScan;
-	cp->path.parent = rel;
-	cp->path.pathtarget = rel->reltarget;
-	cp->path.param_info = NULL;
-	cp->path.parallel_aware = false;
-	cp->path.parallel_safe = false;
-	cp->path.parallel_workers = 0;
-	cp->path.rows = fscan->rows;
-	cp->path.startup_cost = 0;
-	cp->path.total_cost = Max(fscan->total_cost - cpu_tuple_cost * fscan->rows, 0);
-	cp->path.pathkeys = NIL;
-	cp->flags = 0;
-	cp->custom_paths = NIL;
-	cp->custom_private = NIL;
-	cp->methods = &ca_audit_path_methods;
-	add_path(rel, &cp->path);
+	if (rel->consider_parallel && max_parallel_workers_per_gather > 0)
+	{
+		int			workers = compute_parallel_worker(rel, cost.pages, -1,
+													  max_parallel_workers_per_gather);
+
+		if (workers > 0)
+		{
+			rel->partial_pathlist = NIL;
+			add_partial_path(rel, &ca_audit_path(rel, &cost, workers)->path);
+		}
+	}
 }
 
 static Plan *
@@ -258,8 +368,9 @@ ca_audit_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 
 /*
  * audit_support(internal): planner support of audit().  Row estimate: the number of findings
- * (what the sweep finds, once the triggers and refresh_findings() have run), as last counted
- * by VACUUM or ANALYZE; no answer before that.
+ * (what the sweep finds, once the triggers and refresh_findings() have run) as last counted by
+ * VACUUM or ANALYZE; with none counted (data loaded with triggers off), the guarded rows times
+ * the sanctions per enterprise, at most one each.
  */
 Datum
 ca_audit_support(PG_FUNCTION_ARGS)
@@ -269,20 +380,22 @@ ca_audit_support(PG_FUNCTION_ARGS)
 	if (IsA(req, SupportRequestRows))
 	{
 		SupportRequestRows *r = (SupportRequestRows *) req;
-		HeapTuple	tup = SearchSysCache1(RELOID,
-										  ObjectIdGetDatum(ca_relation_oid(CA_REL_FINDING)));
+		double		pages = 0,
+					findings = 0,
+					sanctions = 0,
+					enterprises = 0,
+					grants = 0;
 
-		if (HeapTupleIsValid(tup))
+		ca_rel_size(ca_relation_oid(CA_REL_FINDING), &pages, &findings);
+		if (findings < 1)
 		{
-			float4		reltuples = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
-
-			ReleaseSysCache(tup);
-			if (reltuples >= 0)
-			{
-				r->rows = Max(reltuples, 1);
-				PG_RETURN_POINTER(r);
-			}
+			ca_rel_size(ca_relation_oid(CA_REL_SANCTION), &pages, &sanctions);
+			ca_rel_size(ca_relation_oid(CA_REL_ENTERPRISE), &pages, &enterprises);
+			ca_guarded_size(&pages, &grants);
+			findings = grants * Min(1.0, sanctions / Max(enterprises, 1));
 		}
+		r->rows = clamp_row_est(findings);
+		PG_RETURN_POINTER(r);
 	}
 	PG_RETURN_POINTER(NULL);
 }
@@ -296,6 +409,9 @@ typedef struct CaAuditScanState
 	ExprState  *basis;
 	CaAuditStream *stream;
 	bool		done;			/* the stream ended (or the basis is NULL) */
+	CaAuditParallel *par;		/* shared state of a parallel scan, or NULL */
+	List	   *leaves;			/* leader: the leaves estimated for it */
+	Size		par_size;
 } CaAuditScanState;
 
 static Node *
@@ -349,7 +465,7 @@ ca_audit_next(ScanState *ss)
 		}
 		old = MemoryContextSwitchTo(estate->es_query_cxt);
 		st->stream = ca_audit_stream_begin(ca_parse_basis(TextDatumGetCString(basis)),
-										   estate->es_snapshot);
+										   estate->es_snapshot, st->par);
 		MemoryContextSwitchTo(old);
 	}
 	if (!ca_audit_stream_next(st->stream, slot->tts_values, slot->tts_isnull))
@@ -403,4 +519,37 @@ ca_audit_explain(CustomScanState *node, List *ancestors, ExplainState *es)
 
 	ExplainPropertyText("Basis", deparse_expression(linitial(cs->custom_exprs), context,
 													false, false), es);
+}
+
+/* ---- parallel execution: the shared state lives in the parallel query's DSM ---- */
+
+static Size
+ca_audit_estimate_dsm(CustomScanState *node, ParallelContext *pcxt)
+{
+	CaAuditScanState *st = (CaAuditScanState *) node;
+
+	st->par_size = ca_audit_parallel_estimate(node->ss.ps.state->es_snapshot, &st->leaves);
+	return st->par_size;
+}
+
+static void
+ca_audit_init_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+	CaAuditScanState *st = (CaAuditScanState *) node;
+
+	ca_audit_parallel_init(coordinate, st->par_size, st->leaves,
+						   node->ss.ps.state->es_snapshot);
+	st->par = coordinate;
+}
+
+static void
+ca_audit_reinit_dsm(CustomScanState *node, ParallelContext *pcxt, void *coordinate)
+{
+	ca_audit_parallel_reinit(coordinate);
+}
+
+static void
+ca_audit_init_worker(CustomScanState *node, shm_toc *toc, void *coordinate)
+{
+	((CaAuditScanState *) node)->par = coordinate;
 }

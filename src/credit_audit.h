@@ -222,8 +222,23 @@ extern char *ca_source_key(struct TupleTableSlot *slot, int nkeys, const AttrNum
  * frees everything.  The snapshot must stay valid (registered) until end().
  */
 typedef struct CaAuditStream CaAuditStream;
-extern CaAuditStream *ca_audit_stream_begin(CaBasis basis, Snapshot snapshot);
+typedef struct CaAuditParallel CaAuditParallel;
+extern CaAuditStream *ca_audit_stream_begin(CaBasis basis, Snapshot snapshot,
+											CaAuditParallel *par);
 extern bool ca_audit_stream_next(CaAuditStream *st, Datum *values, bool *nulls);
 extern void ca_audit_stream_end(CaAuditStream *st);
+
+/*
+ * A parallel stream: every participant calls begin() with the same shared state (par, set up
+ * by the leader in the parallel query's DSM) and reads the blocks of each guarded table it is
+ * handed; together they return the rows of one stream, in another order.  estimate() loads the
+ * guarded tables' list (into *leaves) and returns the state's size; init() fills it in;
+ * reinit() restarts the scans for a rescan.
+ */
+struct List;
+extern Size ca_audit_parallel_estimate(Snapshot snapshot, struct List **leaves);
+extern void ca_audit_parallel_init(CaAuditParallel *par, Size size, struct List *leaves,
+								   Snapshot snapshot);
+extern void ca_audit_parallel_reinit(CaAuditParallel *par);
 
 #endif							/* CREDIT_AUDIT_H */

@@ -37,7 +37,7 @@ COMMENT ON FUNCTION credit_audit.audit_support(internal) IS
 CREATE FUNCTION credit_audit.audit(basis text DEFAULT 'fact')
 RETURNS TABLE (source_table text, source_key text, uscc credit_audit.uscc, program text,
                grant_date date, amount numeric, sanction_id bigint, kind text)
-LANGUAGE c STABLE STRICT PARALLEL RESTRICTED
+LANGUAGE c STABLE STRICT PARALLEL SAFE
 SUPPORT credit_audit.audit_support
 AS 'MODULE_PATHNAME', 'ca_audit';
 COMMENT ON FUNCTION credit_audit.audit(text) IS

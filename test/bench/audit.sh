@@ -12,7 +12,8 @@
 #           allowed, and serial), and a hash join on uscc with the date conditions as join filter
 #           (nested loop and merge join off; parallel allowed, and serial).  The fastest is the
 #           reference.
-#   audit   SELECT ... FROM credit_audit.audit('fact'): the streaming scan (src/audit_scan.c)
+#   audit   SELECT ... FROM credit_audit.audit('fact'): the streaming scan (src/audit_scan.c),
+#           as planned (parallel allowed: a parallel scan under Gather) and serial
 #   audit_fn  the same with credit_audit.enable_audit_scan = off: audit() called as a
 #           set-returning function, its rows materialized in a tuplestore first
 # Both sides must compute the columns that cost something to produce: the query counts
@@ -115,7 +116,8 @@ sql_ser=$(run sql_serial "$serial" "SELECT $agg FROM ($sql_query) q")
 sql_hpar=$(run sql_hash "$hash" "SELECT $agg FROM ($sql_query) q")
 sql_hser=$(run sql_hash_serial "$serial $hash" "SELECT $agg FROM ($sql_query) q")
 aud=$(run audit "" "SELECT $agg FROM credit_audit.audit('fact') q")
-aud_fn=$(run audit_fn "SET credit_audit.enable_audit_scan = off;" "SELECT $agg FROM credit_audit.audit('fact') q")
+aud_ser=$(run audit_serial "$serial" "SELECT $agg FROM credit_audit.audit('fact') q")
+aud_fn=$(run audit_fn "$serial SET credit_audit.enable_audit_scan = off;" "SELECT $agg FROM credit_audit.audit('fact') q")
 plan_audit=$("${PSQL[@]}" -d "$DB" -Atc "EXPLAIN (COSTS OFF) SELECT $agg FROM credit_audit.audit('fact') q")
 plan=$("${PSQL[@]}" -d "$DB" -Atc "EXPLAIN (COSTS OFF) SELECT $agg FROM ($sql_query) q")
 plan_hash=$("${PSQL[@]}" -d "$DB" -At -c "$serial $hash" -c "EXPLAIN (COSTS OFF) SELECT $agg FROM ($sql_query) q")
@@ -124,7 +126,7 @@ grants=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM credit_audit.subsidy")
 sanctions=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM credit_audit.sanction")
 enterprises=$("${PSQL[@]}" -d "$DB" -Atc "SELECT count(*) FROM credit_audit.enterprise")
 
-printf '%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$sql_hpar" "$sql_hser" "$aud" "$aud_fn" | awk \
+printf '%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$sql_hpar" "$sql_hser" "$aud" "$aud_ser" "$aud_fn" | awk \
 	-v grants="$grants" -v sanctions="$sanctions" -v enterprises="$enterprises" '
 	{ ms[$1] = $2; rows[$1] = $3; rss[$1] = $4; hwm[$1] = $5; cpu[$1] = $6 }
 	function line(label, k, wk) {
@@ -140,15 +142,16 @@ printf '%s\n' "$floor_g" "$floor_s" "$sql_par" "$sql_ser" "$sql_hpar" "$sql_hser
 		line("SQL, as planned, serial", "sql_serial", 0)
 		line("SQL, hash join", "sql_hash", 1)
 		line("SQL, hash join, serial", "sql_hash_serial", 0)
-		line("audit() (streaming scan)", "audit", 0)
-		line("audit() as a function (tuplestore)", "audit_fn", 0)
+		line("audit(), as planned", "audit", 1)
+		line("audit(), serial", "audit_serial", 0)
+		line("audit() as a function, serial", "audit_fn", 0)
 		best = "sql"
 		for (k in ms) if (k ~ /^sql/ && ms[k] < ms[best]) best = k
 		bestcpu = "sql_serial"
 		if (cpu["sql_hash_serial"] < cpu[bestcpu]) bestcpu = "sql_hash_serial"
-		printf "wall: fastest SQL (%s) / audit() = %.2fx; audit() / floor = %.2fx\n", best, ms[best] / ms["audit"], ms["audit"] / floor
-		printf "cpu:  cheapest serial SQL (%s) / audit() = %.2fx; audit() / floor = %.2fx\n", bestcpu, cpu[bestcpu] / cpu["audit"], cpu["audit"] / floorcpu
-		printf "audit() as a function: fastest SQL / it = %.2fx wall; cheapest serial SQL / it = %.2fx cpu\n", ms[best] / ms["audit_fn"], cpu[bestcpu] / cpu["audit_fn"]
+		printf "wall: fastest SQL (%s) / audit() as planned = %.2fx; audit() / floor = %.2fx\n", best, ms[best] / ms["audit"], ms["audit"] / floor
+		printf "serial, one process each: SQL hash join / audit() = %.2fx wall, %.2fx cpu; cheapest serial SQL (%s) / audit() = %.2fx cpu\n", ms["sql_hash_serial"] / ms["audit_serial"], cpu["sql_hash_serial"] / cpu["audit_serial"], bestcpu, cpu[bestcpu] / cpu["audit_serial"]
+		printf "audit() as a function (tuplestore), serial: SQL hash join serial / it = %.2fx wall\n", ms["sql_hash_serial"] / ms["audit_fn"]
 		printf "(each figure is the best of the runs; cpu = on-CPU time of the backend, +wk: parallel workers not counted)\n"
 		for (k in rows) if (k !~ /^floor/ && rows[k] != rows["audit"]) { print "ROW COUNTS DIFFER: " k > "/dev/stderr"; exit 1 }
 	}'

@@ -9,3 +9,5 @@ AS 'MODULE_PATHNAME', 'ca_audit_support';
 COMMENT ON FUNCTION credit_audit.audit_support(internal) IS
   'planner support of audit(): row estimate (the size of credit_audit.finding); loading it lets the planner run audit() in FROM as a streaming scan';
 ALTER FUNCTION credit_audit.audit(text) SUPPORT credit_audit.audit_support;
+-- the scan can run in parallel workers, each reading its share of the guarded tables' blocks
+ALTER FUNCTION credit_audit.audit(text) PARALLEL SAFE;
