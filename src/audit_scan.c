@@ -17,12 +17,19 @@
  * references, and the row copies that UPDATE/DELETE/SELECT FOR UPDATE keep of non-table FROM
  * items).  Otherwise, or with credit_audit.enable_audit_scan = off, the function is called as
  * usual.  The scan does what the function call would: it checks EXECUTE on the function, and
- * a NULL basis gives no rows (STRICT).
+ * a NULL basis gives no rows (STRICT).  The scan replaces the function scan (it does the same
+ * work, less the copy) and is costed like a sequential scan of the guarded tables, plus the
+ * sanctions as startup cost.
+ *
+ * In parallel (audit() is PARALLEL SAFE), a partial path: the participants share every guarded
+ * leaf's blocks through parallel heap scans set up by the leader in the query's DSM, each with
+ * its own copy of the sanctions (audit.c, ca_audit_parallel_*).
  *
  * The planner hook lives in this library, which the planner loads when it asks audit()'s support
  * function (audit_support) for a row estimate, before it collects the paths: so the first query
  * of a session already gets the scan.  The row estimate is the size of credit_audit.finding,
- * which holds what the sweep finds once the triggers and refresh_findings() have run.
+ * which holds what the sweep finds once the triggers and refresh_findings() have run (without
+ * any counted, the guarded rows times the sanctions per enterprise).
  */
 #include "credit_audit.h"
 
