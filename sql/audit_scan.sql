@@ -169,11 +169,20 @@ RESET credit_audit.enable_audit_scan;
 RESET ROLE;
 GRANT EXECUTE ON FUNCTION credit_audit.audit(text) TO PUBLIC;
 
--- SECURITY DEFINER or SET options: fmgr's wrapper must run, so the function is called
+-- SECURITY DEFINER or SET options: fmgr's wrapper must run, so the function is called; a
+-- cached plan is made again when the function changes
+PREPARE counted AS SELECT count(*) FROM credit_audit.audit();
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE counted;
 ALTER FUNCTION credit_audit.audit(text) SET work_mem = '4MB';
 EXPLAIN (COSTS OFF) SELECT count(*) FROM credit_audit.audit();
+EXPLAIN (COSTS OFF) EXECUTE counted;
 ALTER FUNCTION credit_audit.audit(text) RESET work_mem;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM credit_audit.audit();
+EXPLAIN (COSTS OFF) EXECUTE counted;
+EXECUTE counted;
+RESET plan_cache_mode;
+DEALLOCATE counted;
 
 -- the row estimate is the number of findings once counted
 ANALYZE credit_audit.finding;

@@ -54,6 +54,7 @@
 #include "optimizer/cost.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/pathnode.h"
+#include "optimizer/planmain.h"
 #include "optimizer/paths.h"
 #include "optimizer/restrictinfo.h"
 #include "parser/parsetree.h"
@@ -368,6 +369,8 @@ ca_audit_plan_path(PlannerInfo *root, RelOptInfo *rel, CustomPath *best_path,
 	cs->custom_plans = NIL;
 	cs->custom_exprs = list_make1(copyObject(linitial(fe->args)));	/* the basis */
 	cs->custom_private = list_make1_oid(fe->funcid);
+	/* a change to the function (ALTER FUNCTION, DROP) invalidates the plan, as for a call */
+	record_plan_function_dependency(root, fe->funcid);
 	cs->custom_scan_tlist = scan_tlist;
 	cs->methods = &ca_audit_scan_methods;
 	return &cs->scan.plan;
