@@ -13,9 +13,9 @@
  *
  * When the path is offered: the function is audit() (by its C symbol), alone in its FROM item,
  * without WITH ORDINALITY, with no reference to other FROM items (LATERAL), without SECURITY
- * DEFINER or SET options, and the query does not need the whole row as a value (whole-row
- * references, and the row copies that UPDATE/DELETE/SELECT FOR UPDATE keep of non-table FROM
- * items).  Otherwise, or with credit_audit.enable_audit_scan = off, the function is called as
+ * DEFINER or SET options or a security module's fmgr hook, and the query does not need the
+ * whole row as a value (whole-row references, and the row copies that UPDATE/DELETE/SELECT FOR
+ * UPDATE keep of non-table FROM items).  Otherwise, or with credit_audit.enable_audit_scan = off, the function is called as
  * usual.  The scan does what the function call would: it checks EXECUTE on the function, and
  * a NULL basis gives no rows (STRICT).  The scan replaces the function scan (it does the same
  * work, less the copy) and is costed like a sequential scan of the guarded tables, plus the
@@ -299,7 +299,8 @@ ca_audit_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTb
 		return;
 	fe = (FuncExpr *) rtfunc->funcexpr;
 	if (!fe->funcretset || list_length(fe->args) != 1 ||
-		!ca_is_audit_function(fe->funcid, &plain) || !plain)
+		!ca_is_audit_function(fe->funcid, &plain) || !plain ||
+		FmgrHookIsNeeded(fe->funcid))	/* a security module wants to see the call */
 		return;
 
 	/* the scan returns columns, not the row as a value */
