@@ -11,3 +11,22 @@ COMMENT ON FUNCTION credit_audit.audit_support(internal) IS
 ALTER FUNCTION credit_audit.audit(text) SUPPORT credit_audit.audit_support;
 -- the scan can run in parallel workers, each reading its share of the guarded tables' blocks
 ALTER FUNCTION credit_audit.audit(text) PARALLEL SAFE;
+
+-- guard: a dropped guarded table leaves no registration behind (event trigger)
+CREATE FUNCTION credit_audit.forget_dropped_tables() RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    DELETE FROM credit_audit.guarded_table g
+     USING pg_catalog.pg_event_trigger_dropped_objects() d
+     WHERE d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
+       AND d.objsubid OPERATOR(pg_catalog.=) 0
+       AND g.tbl::pg_catalog.oid OPERATOR(pg_catalog.=) d.objid;
+END
+$$;
+COMMENT ON FUNCTION credit_audit.forget_dropped_tables() IS
+  'event trigger (sql_drop): removes the guarded_table registration of a dropped table, whoever drops it';
+REVOKE ALL ON FUNCTION credit_audit.forget_dropped_tables() FROM PUBLIC;
+
+CREATE EVENT TRIGGER credit_audit_forget_dropped_tables ON sql_drop
+    EXECUTE FUNCTION credit_audit.forget_dropped_tables();
