@@ -10,17 +10,7 @@
 # sequence position.  Exits non-zero, saying which table differs, if anything does.
 source "$(dirname "$0")/lib.sh"
 
-if [ $# -ge 1 ]; then
-	sandbox=$1
-	PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
-	PG_BINDIR=${PG_BINDIR:-$("$PG_CONFIG" --bindir)}
-else
-	ca_ensure_packages
-	ca_build
-	sandbox=/tmp/credit_audit-dev-$(printf '%s' "$CA_ROOT" | md5sum | cut -c1-8)
-	ca_sandbox_start "$sandbox"
-fi
-bin=$sandbox/inst$PG_BINDIR
+ca_shell_test_sandbox "$@"
 src=ca_dump_src_$$
 dst=ca_dump_dst_$$
 dump=$(mktemp "${TMPDIR:-/tmp}/credit_audit-dump.XXXXXX")

@@ -120,3 +120,21 @@ ca_sandbox_destroy() {
 ca_psql() {
 	"$PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 "$@"
 }
+
+# ca_shell_test_sandbox [SANDBOX]: the cluster a shell test (test/*.test.sh) runs against.  With
+# an argument (check.sh passes its sandbox directory and sets PG*), that one; without, the work
+# tree's development sandbox, built and started.  Sets sandbox and bin (the sandbox's server
+# binaries).
+ca_shell_test_sandbox() {
+	if [ $# -ge 1 ]; then
+		sandbox=$1
+		PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
+		PG_BINDIR=${PG_BINDIR:-$("$PG_CONFIG" --bindir)}
+	else
+		ca_ensure_packages
+		ca_build
+		sandbox=/tmp/credit_audit-dev-$(printf '%s' "$CA_ROOT" | md5sum | cut -c1-8)
+		ca_sandbox_start "$sandbox"
+	fi
+	bin=$sandbox/inst$PG_BINDIR
+}

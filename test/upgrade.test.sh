@@ -17,17 +17,7 @@
 # Exits non-zero, showing the difference, if anything differs.
 source "$(dirname "$0")/lib.sh"
 
-if [ $# -ge 1 ]; then
-	sandbox=$1
-	PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
-	PG_BINDIR=${PG_BINDIR:-$("$PG_CONFIG" --bindir)}
-else
-	ca_ensure_packages
-	ca_build
-	sandbox=/tmp/credit_audit-dev-$(printf '%s' "$CA_ROOT" | md5sum | cut -c1-8)
-	ca_sandbox_start "$sandbox"
-fi
-bin=$sandbox/inst$PG_BINDIR
+ca_shell_test_sandbox "$@"
 old=ca_upgrade_old_$$
 new=ca_upgrade_new_$$
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/credit_audit-upgrade.XXXXXX")
