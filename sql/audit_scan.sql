@@ -156,6 +156,21 @@ GRANT USAGE ON SCHEMA hrss, commerce TO regress_audit_scan_reader;
 SET ROLE regress_audit_scan_reader;
 SELECT count(*) = :nref AS reader_sees_all FROM credit_audit.audit();
 RESET ROLE;
+-- row-level security: the sweep reads every row and cannot apply a policy, so it refuses a
+-- role that a policy restricts (42501), whichever way audit() runs; roles it does not restrict
+-- (here the superuser) audit as before
+ALTER TABLE commerce.trade_grant ENABLE ROW LEVEL SECURITY;
+CREATE POLICY only_2019 ON commerce.trade_grant FOR SELECT USING (batch LIKE '2019%');
+SET ROLE regress_audit_scan_reader;
+SELECT count(*) AS rows_the_policy_shows FROM commerce.trade_grant;
+SELECT count(*) FROM credit_audit.audit();
+SET credit_audit.enable_audit_scan = off;
+SELECT count(*) FROM credit_audit.audit();
+RESET credit_audit.enable_audit_scan;
+RESET ROLE;
+SELECT count(*) = :nref AS superuser_sees_all FROM credit_audit.audit();
+DROP POLICY only_2019 ON commerce.trade_grant;
+ALTER TABLE commerce.trade_grant DISABLE ROW LEVEL SECURITY;
 REVOKE SELECT ON commerce.trade_grant FROM regress_audit_scan_reader;
 SET ROLE regress_audit_scan_reader;
 SELECT count(*) FROM credit_audit.audit();   -- 42501 on the guarded table

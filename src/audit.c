@@ -76,6 +76,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
@@ -1271,7 +1272,11 @@ ca_row_values(const CaAuditRow *row, const Datum *kind_text, Datum *values, bool
 
 /* ---- the sweep: audit() and refresh_findings() ---- */
 
-/* The caller must be able to read what the sweep reads (it bypasses the executor). */
+/*
+ * The caller must be able to read what the sweep reads (it bypasses the executor): SELECT on
+ * every table, and no row-level security policy that would hide rows from the caller (the
+ * sweep reads every row; it cannot apply a policy, so it refuses rather than show more).
+ */
 static void
 ca_sweep_check_access(const CaAuditContext *ac)
 {
@@ -1285,6 +1290,13 @@ ca_sweep_check_access(const CaAuditContext *ac)
 
 		if (acl != ACLCHECK_OK)
 			aclcheck_error(acl, OBJECT_TABLE, get_rel_name(relid));
+		if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("the audit cannot read table \"%s\" under its row-level security",
+							get_rel_name(relid)),
+					 errdetail("The audit reads every row of the guarded tables; a policy of this table limits the rows this role may see."),
+					 errhint("Run the audit as a role that row-level security does not restrict: the table's owner, or a role with BYPASSRLS.")));
 	}
 }
 
