@@ -66,7 +66,6 @@
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 
-
 PG_FUNCTION_INFO_V1(ca_audit_support);
 
 void		_PG_init(void);
@@ -127,6 +126,11 @@ _PG_init(void)
 							 PGC_USERSET,
 							 0,
 							 NULL, NULL, NULL);
+#if PG_VERSION_NUM >= 150000
+	MarkGUCPrefixReserved("credit_audit");
+#else
+	EmitWarningsOnPlaceholders("credit_audit");
+#endif
 	RegisterCustomScanMethods(&ca_audit_scan_methods);
 	ca_prev_set_rel_pathlist = set_rel_pathlist_hook;
 	set_rel_pathlist_hook = ca_audit_set_rel_pathlist;
@@ -161,7 +165,8 @@ ca_is_audit_function(Oid funcid, bool *plain)
 				const char *base = strrchr(path, '/');
 
 				base = base ? base + 1 : path;
-				result = strncmp(base, "credit_audit", strlen("credit_audit")) == 0;
+				result = strcmp(base, "credit_audit") == 0 ||
+					strncmp(base, "credit_audit.", strlen("credit_audit.")) == 0;
 			}
 			/* what fmgr would wrap around the call: leave those calls to it */
 			SysCacheGetAttr(PROCOID, tup, Anum_pg_proc_proconfig, &isnull);
@@ -204,6 +209,7 @@ ca_guarded_size(double *pages, double *tuples)
 	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		bool		isnull;
+		/* column 1 of guarded_table: tbl */
 		Oid			relid = DatumGetObjectId(heap_getattr(tup, 1, RelationGetDescr(gt), &isnull));
 		List	   *leaves;
 		ListCell   *lc;
