@@ -536,6 +536,8 @@ struct CaRecordReader
 	CaSanctionCols scols;
 	CaEventCols ecols;
 	CaRules    *rules;			/* NULL until the first sanction read (per transaction) */
+	CaRulesProvider rules_fn;	/* NULL: load the rules itself (ca_rules_load) */
+	void	   *rules_arg;
 	CaNumCache	numcache;
 };
 
@@ -663,6 +665,14 @@ ca_record_reader_open(MemoryContext cxt)
 }
 
 void
+ca_record_reader_set_rules_provider(CaRecordReader *reader, CaRulesProvider fn, void *arg)
+{
+	reader->rules_fn = fn;
+	reader->rules_arg = arg;
+	reader->rules = NULL;
+}
+
+void
 ca_record_reader_close(CaRecordReader *reader)
 {
 	ca_reader_close_rels(reader);
@@ -701,7 +711,8 @@ ca_record_read(CaRecordReader *reader, const Uscc *u, Snapshot snapshot, CaRecor
 		 * reader meets (most enterprises have none), with the snapshot of that read.
 		 */
 		if (reader->rules == NULL)
-			reader->rules = ca_rules_load(reader->rules_cxt, snapshot);
+			reader->rules = reader->rules_fn ? reader->rules_fn(reader->rules_arg, snapshot) :
+				ca_rules_load(reader->rules_cxt, snapshot);
 		ca_sanction_from_slot(slot, &reader->scols, reader->rules,
 							  &out->sanctions[out->nsanctions++]);
 	}
