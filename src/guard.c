@@ -1211,6 +1211,7 @@ ca_config_acquire(void)
 	}
 	/* without the invalidation triggers, for this statement only */
 	cfg->stale = !keep;
+	elog(DEBUG1, "credit_audit guard: configuration read%s", keep ? "" : " for one statement");
 	cfg->refcount = 1;
 	ca_config = cfg;
 	return cfg;
@@ -1239,6 +1240,7 @@ ca_config_rules(void *arg, Snapshot snapshot)
 			seq = ca_inval_seq;
 			snap = RegisterSnapshot(GetLatestSnapshot());
 			cfg->rules = ca_rules_load(rcxt, snap);
+			elog(DEBUG1, "credit_audit guard: score rules read");
 			UnregisterSnapshot(snap);
 			if (seq == ca_inval_seq)
 				break;
@@ -1489,6 +1491,7 @@ ca_config_entry(CaGuardConfig *cfg, Relation trigrel, TriggerData *td)
 		e->key_atts = key_atts;
 		/* no invalidation was processed since the read (ca_entry_build() read again if one was) */
 		e->valid = true;
+		elog(DEBUG1, "credit_audit guard: entry of \"%s\" read", RelationGetRelationName(trigrel));
 	}
 	if (e->checked_tgoid[ev] != td->tg_trigger->tgoid)
 	{
