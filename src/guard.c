@@ -16,13 +16,31 @@
  * fresh snapshot (GetLatestSnapshot()), so a sanction committed while we waited is seen.  Later
  * rows of the same enterprise in the same statement reuse that record (ca_guard_record()).
  *
- * Per statement state: the guarded_table entry, the programs, the enterprise relation and index
- * and the record reader are loaded once per statement and kept in fn_extra (the trigger's
- * FmgrInfo lives in the executor's query context).  As score.c's reader does, the relation
- * references belong to the top transaction resource owner (a subtransaction abort inside the
- * statement cannot release them); a reset callback on that context closes them when the
- * executor ends, a transaction callback closes leftovers at commit and forgets them at abort
- * (the resource owner releases them then).
+ * Per statement state (fn_extra; the trigger's FmgrInfo lives in the executor's query context):
+ * the enterprise relation and index and the record reader are opened once per statement.  As
+ * score.c's reader does, the relation references belong to the top transaction resource owner
+ * (a subtransaction abort inside the statement cannot release them); a reset callback on that
+ * context closes them when the executor ends, a transaction callback closes leftovers at commit
+ * and forgets them at abort (the resource owner releases them then).  Nothing that holds a lock
+ * outlives the transaction.
+ *
+ * Cross-statement configuration (docs/internals.md "The guard's configuration cache"): what the
+ * trigger derives from guarded_table, program and score_rule (entry per trigger relation with
+ * resolved columns and mode, programs, score rules, the enterprise_pkey equality) is kept for the
+ * life of the backend in a generation under CacheMemoryContext, pinned by each statement using
+ * it.  Row changes of those tables fire the statement trigger credit_audit_guard_config_changed,
+ * which sends a relcache invalidation of the table (transactional: applied here at the next
+ * CommandCounterIncrement, sent to the others at commit, applied again here at abort); our
+ * relcache callback marks the generation stale (InvalidOid, the configuration tables) or drops
+ * an entry (DDL on the guarded table or its partition, guard(), unguard()).  Each statement
+ * calls AcceptInvalidationMessages() first.  The configuration is read with GetLatestSnapshot()
+ * taken after the pending invalidations, and read again if one was processed while reading: a
+ * cache is never older than a change whose invalidation was processed, whatever the isolation
+ * level of the transaction that built it.  So REPEATABLE READ and SERIALIZABLE transactions are
+ * judged by the latest committed configuration, as they already were by the latest committed
+ * sanctions (the protocol above) and score rules; the alternative (the transaction's snapshot)
+ * would let such a transaction cache values that a later one reuses after a change.  Without
+ * the statement triggers (a database still at 1.0) a generation serves one statement only.
  */
 #include "credit_audit.h"
 
