@@ -149,6 +149,16 @@ extern void ca_record_read(CaRecordReader *reader, const Uscc *u, Snapshot snaps
 extern void ca_record_reader_close(CaRecordReader *reader);
 
 /*
+ * Let the reader take its rules from fn(arg, snapshot) instead of loading them itself (the guard
+ * trigger keeps them across statements, see guard.c).  Called at the reader's first sanction of
+ * each statement, with that read's snapshot; the rules returned must stay valid while the reader
+ * is in use.
+ */
+typedef CaRules *(*CaRulesProvider) (void *arg, Snapshot snapshot);
+extern void ca_record_reader_set_rules_provider(CaRecordReader *reader, CaRulesProvider fn,
+												void *arg);
+
+/*
  * The formula of DESIGN.md: 100 + sum, clamped to [0, 100], as a double (not rounded).
  * ca_score_numeric() rounds it to 2 decimals (as round(x::float8::numeric, 2)): compare that
  * numeric, which is what users see, with thresholds such as program.min_score.

@@ -16,13 +16,31 @@
  * fresh snapshot (GetLatestSnapshot()), so a sanction committed while we waited is seen.  Later
  * rows of the same enterprise in the same statement reuse that record (ca_guard_record()).
  *
- * Per statement state: the guarded_table entry, the programs, the enterprise relation and index
- * and the record reader are loaded once per statement and kept in fn_extra (the trigger's
- * FmgrInfo lives in the executor's query context).  As score.c's reader does, the relation
- * references belong to the top transaction resource owner (a subtransaction abort inside the
- * statement cannot release them); a reset callback on that context closes them when the
- * executor ends, a transaction callback closes leftovers at commit and forgets them at abort
- * (the resource owner releases them then).
+ * Per statement state (fn_extra; the trigger's FmgrInfo lives in the executor's query context):
+ * the enterprise relation and index and the record reader are opened once per statement.  As
+ * score.c's reader does, the relation references belong to the top transaction resource owner
+ * (a subtransaction abort inside the statement cannot release them); a reset callback on that
+ * context closes them when the executor ends, a transaction callback closes leftovers at commit
+ * and forgets them at abort (the resource owner releases them then).  Nothing that holds a lock
+ * outlives the transaction.
+ *
+ * Cross-statement configuration (docs/internals.md "The guard's configuration cache"): what the
+ * trigger derives from guarded_table, program and score_rule (entry per trigger relation with
+ * resolved columns and mode, programs, score rules, the enterprise_pkey equality) is kept for the
+ * life of the backend in a generation under CacheMemoryContext, pinned by each statement using
+ * it.  Row changes of those tables fire the statement trigger credit_audit_guard_config_changed,
+ * which sends a relcache invalidation of the table (transactional: applied here at the next
+ * CommandCounterIncrement, sent to the others at commit, applied again here at abort); our
+ * relcache callback marks the generation stale (InvalidOid, the configuration tables) or drops
+ * an entry (DDL on the guarded table or its partition, guard(), unguard()).  Each statement
+ * calls AcceptInvalidationMessages() first.  The configuration is read with GetLatestSnapshot()
+ * taken after the pending invalidations, and read again if one was processed while reading: a
+ * cache is never older than a change whose invalidation was processed, whatever the isolation
+ * level of the transaction that built it.  So REPEATABLE READ and SERIALIZABLE transactions are
+ * judged by the latest committed configuration, as they already were by the latest committed
+ * sanctions (the protocol above) and score rules; the alternative (the transaction's snapshot)
+ * would let such a transaction cache values that a later one reuses after a change.  Without
+ * the statement triggers (a database still at 1.0) a generation serves one statement only.
  */
 #include "credit_audit.h"
 
@@ -58,6 +76,8 @@
 #include "utils/datetime.h"
 #include "utils/datum.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -70,6 +90,7 @@ PG_FUNCTION_INFO_V1(ca_is_eligible);
 PG_FUNCTION_INFO_V1(ca_guard);
 PG_FUNCTION_INFO_V1(ca_unguard);
 PG_FUNCTION_INFO_V1(ca_guard_trigger);
+PG_FUNCTION_INFO_V1(ca_guard_config_changed);
 
 /*
  * Row triggers of one event fire in name order.  The guard judges the row as it stands when the
@@ -152,6 +173,42 @@ typedef struct CaJudgement
 	int		   *blocking;		/* indexes into the record's sanctions */
 } CaJudgement;
 
+/*
+ * The configuration the trigger derives from credit_audit.guarded_table, program and score_rule,
+ * kept across statements for the life of the backend (see "Cross-statement configuration" at
+ * the top of the file).  One generation is current; a statement pins the generation it started
+ * with, so a rebuild by a nested statement never frees what an outer one still uses.
+ */
+typedef struct CaGuardConfig
+{
+	MemoryContext cxt;			/* child of CacheMemoryContext; holds everything below */
+	int			refcount;		/* statements using it */
+	bool		stale;			/* an invalidation came: the next statement builds anew */
+	Oid			watched[5];		/* relids whose relcache invalidation makes it stale */
+	CaPrograms	programs;
+	CaRules    *rules;			/* NULL until the first sanction read (score.c's provider) */
+	FmgrInfo	uscc_eq;		/* equality of enterprise_pkey's column */
+	HTAB	   *entries;		/* CaGuardEntry by trigger relid */
+} CaGuardConfig;
+
+/* What the trigger of one relation (a guarded table or one of its partitions) works with. */
+typedef struct CaGuardEntry
+{
+	Oid			relid;			/* hash key: the trigger's relation */
+	bool		valid;			/* false: rebuild at the next statement */
+	Oid			guarded_relid;	/* the table given to guard() */
+	CaGuardMode mode;
+	AttrNumber	uscc_att;		/* attnums in the trigger's relation */
+	AttrNumber	date_att;
+	AttrNumber	amount_att;
+	Oid			amount_type;	/* base type: numeric, int2, int4 or int8 */
+	AttrNumber	program_att;	/* 0 when the program is fixed */
+	int			nkeys;
+	AttrNumber *key_atts;		/* in the generation's context */
+	int			fixed_program;	/* index into the generation's programs, or -1 */
+	Oid			checked_tgoid[2];	/* guard trigger whose order was checked: INSERT, UPDATE */
+} CaGuardEntry;
+
 /* Per-statement state of one trigger (fn_extra). */
 typedef struct CaGuardCache
 {
@@ -161,6 +218,7 @@ typedef struct CaGuardCache
 	MemoryContext rowcxt;		/* reset per row */
 	bool		dead;			/* relations closed or released: rebuild before use */
 	bool		opened;			/* relations are open (mode is not off) */
+	CaGuardConfig *cfg;			/* pinned generation (NULL once released) */
 
 	Oid			relid;			/* the trigger's relation (a partition, perhaps) */
 	Oid			guarded_relid;	/* the table given to guard() */
@@ -174,12 +232,12 @@ typedef struct CaGuardCache
 	int			nkeys;
 	AttrNumber *key_atts;
 	int			fixed_program;	/* index into programs, or -1 */
-	CaPrograms	programs;
+	CaPrograms *programs;		/* the pinned generation's */
 
 	Relation	ent_rel;
 	Relation	ent_idx;
 	TupleTableSlot *ent_slot;
-	FmgrInfo	uscc_eq;
+	FmgrInfo   *uscc_eq;		/* the pinned generation's */
 	CaRecordReader *reader;
 
 	/*
@@ -984,23 +1042,238 @@ ca_guard_xact_cb(XactEvent event, void *arg)
 	}
 }
 
-/* Reset callback of the executor's context: close what the statement kept open. */
-static void
-ca_guard_cache_release(void *arg)
-{
-	CaGuardCache *c = (CaGuardCache *) arg;
+/* ---------------------------------------------------------------------------------------- */
+/* cross-statement configuration: generations, entries, invalidation */
 
-	if (c->flinfo->fn_extra == c)
-		c->flinfo->fn_extra = NULL;
-	if (c->opened && !c->dead)
-		ca_guard_cache_close(c);
+#define CA_CONFIG_TRIGGER "credit_audit_guard_config_changed"
+
+static CaGuardConfig *ca_config = NULL;	/* the current generation */
+static uint64 ca_inval_seq = 0;	/* relcache invalidations processed (any relation) */
+static bool ca_config_callback_registered = false;
+
+static void
+ca_config_unpin(CaGuardConfig *cfg)
+{
+	Assert(cfg->refcount > 0);
+	if (--cfg->refcount == 0 && cfg != ca_config)
+		MemoryContextDelete(cfg->cxt);
+}
+
+/*
+ * Relcache invalidation (also what the statement triggers on guarded_table, program and
+ * score_rule send, see ca_guard_config_changed()): InvalidOid (reset everything) or one of the
+ * configuration's relations makes the whole generation stale; the trigger's relation or its
+ * guarded ancestor drops that relation's entry (DDL, guard(), unguard(), triggers added or
+ * removed).  Nothing is freed here: the next statement rebuilds.
+ */
+static void
+ca_config_relcache_cb(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS hs;
+	CaGuardEntry *e;
+
+	ca_inval_seq++;
+	if (ca_config == NULL || ca_config->stale)
+		return;
+	if (!OidIsValid(relid))
+	{
+		ca_config->stale = true;
+		return;
+	}
+	for (int i = 0; i < (int) lengthof(ca_config->watched); i++)
+		if (ca_config->watched[i] == relid)
+		{
+			ca_config->stale = true;
+			return;
+		}
+	hash_seq_init(&hs, ca_config->entries);
+	while ((e = (CaGuardEntry *) hash_seq_search(&hs)) != NULL)
+		if (e->relid == relid || e->guarded_relid == relid)
+			e->valid = false;
+}
+
+/*
+ * Is the statement trigger that reports row changes of this configuration table there and
+ * enabled ALWAYS?  Without it (an extension still at version 1.0 with this library, or the
+ * trigger disabled) nothing would tell us of a change: the generation is then used for one
+ * statement only.
+ */
+static bool
+ca_config_trigger_ok(Relation rel)
+{
+	TriggerDesc *td = rel->trigdesc;
+
+	if (td == NULL)
+		return false;
+	for (int i = 0; i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+
+		if (strcmp(t->tgname, CA_CONFIG_TRIGGER) == 0)
+			return t->tgenabled == TRIGGER_FIRES_ALWAYS &&
+				!TRIGGER_FOR_ROW(t->tgtype) && TRIGGER_FOR_AFTER(t->tgtype) &&
+				TRIGGER_FOR_INSERT(t->tgtype) && TRIGGER_FOR_UPDATE(t->tgtype) &&
+				TRIGGER_FOR_DELETE(t->tgtype) && TRIGGER_FOR_TRUNCATE(t->tgtype);
+	}
+	return false;
+}
+
+/*
+ * The current generation, pinned for the caller's statement (ca_config_unpin() when done).
+ * Pending invalidations are taken in first, so a change committed before this statement
+ * started (or made by this transaction's earlier commands) is seen; a stale generation is
+ * replaced by one read with a snapshot taken after them (see the top of the file).
+ */
+static CaGuardConfig *
+ca_config_acquire(void)
+{
+	CaGuardConfig *cfg;
+	MemoryContext cxt;
+	MemoryContext old;
+	Relation	gt,
+				prog,
+				rules;
+	bool		keep;
+	Oid			eqop;
+	Relation	ent_idx;
+
+	if (!ca_config_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(ca_config_relcache_cb, (Datum) 0);
+		ca_config_callback_registered = true;
+	}
+	AcceptInvalidationMessages();
+	if (ca_config != NULL && !ca_config->stale)
+	{
+		ca_config->refcount++;
+		return ca_config;
+	}
+
+	cxt = AllocSetContextCreate(CacheMemoryContext, "credit_audit guard configuration",
+								ALLOCSET_SMALL_SIZES);
+	PG_TRY();
+	{
+		cfg = MemoryContextAllocZero(cxt, sizeof(CaGuardConfig));
+		cfg->cxt = cxt;
+
+		/* locks first: taking them processes invalidations, which must precede the snapshot */
+		gt = table_open(ca_relation_oid(CA_REL_GUARDED_TABLE), AccessShareLock);
+		prog = table_open(ca_relation_oid(CA_REL_PROGRAM), AccessShareLock);
+		rules = table_open(ca_relation_oid(CA_REL_SCORE_RULE), AccessShareLock);
+		ent_idx = index_open(ca_relation_oid(CA_REL_ENTERPRISE_PKEY), AccessShareLock);
+		cfg->watched[0] = RelationGetRelid(gt);
+		cfg->watched[1] = RelationGetRelid(prog);
+		cfg->watched[2] = RelationGetRelid(rules);
+		cfg->watched[3] = ca_relation_oid(CA_REL_ENTERPRISE);
+		cfg->watched[4] = RelationGetRelid(ent_idx);
+
+		/*
+		 * Everything is read after the pending invalidations, the programs with the latest
+		 * snapshot.  Anything that processes an invalidation meanwhile (a catalog lookup taking
+		 * a new lock) may concern a change this read predates, and this generation does not
+		 * hear of it yet: read again until none came.
+		 */
+		for (;;)
+		{
+			uint64		seq;
+			Snapshot	snap;
+
+			AcceptInvalidationMessages();
+			seq = ca_inval_seq;
+			keep = ca_config_trigger_ok(gt) && ca_config_trigger_ok(prog) &&
+				ca_config_trigger_ok(rules);
+			/* equality of uscc for the enterprise_pkey probe: the index's own operator */
+			eqop = get_opfamily_member(ent_idx->rd_opfamily[0], ca_uscc_type_oid(),
+									   ca_uscc_type_oid(), BTEqualStrategyNumber);
+			if (!OidIsValid(eqop))
+				elog(ERROR, "equality operator of enterprise_pkey is missing");
+			fmgr_info_cxt(get_opcode(eqop), &cfg->uscc_eq, cxt);
+			snap = RegisterSnapshot(GetLatestSnapshot());
+			ca_programs_load(cxt, snap, &cfg->programs);
+			UnregisterSnapshot(snap);
+			if (seq == ca_inval_seq)
+				break;
+		}
+
+		old = MemoryContextSwitchTo(cxt);
+		{
+			HASHCTL		ctl;
+
+			ctl.keysize = sizeof(Oid);
+			ctl.entrysize = sizeof(CaGuardEntry);
+			ctl.hcxt = cxt;
+			cfg->entries = hash_create("credit_audit guard entries", 16, &ctl,
+									   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+		}
+		MemoryContextSwitchTo(old);
+		index_close(ent_idx, AccessShareLock);
+		table_close(rules, AccessShareLock);
+		table_close(prog, AccessShareLock);
+		table_close(gt, AccessShareLock);
+	}
+	PG_CATCH();
+	{
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+
+	if (ca_config != NULL)
+	{
+		CaGuardConfig *prev = ca_config;
+
+		ca_config = NULL;
+		if (prev->refcount == 0)
+			MemoryContextDelete(prev->cxt);
+		/* else the last statement using it deletes it (ca_config_unpin) */
+	}
+	/* without the invalidation triggers, for this statement only */
+	cfg->stale = !keep;
+	elog(DEBUG1, "credit_audit guard: configuration read%s", keep ? "" : " for one statement");
+	cfg->refcount = 1;
+	ca_config = cfg;
+	return cfg;
+}
+
+/*
+ * score.c's reader asks for the rules at its first sanction of a statement: loaded once per
+ * generation, with a snapshot taken after the pending invalidations (not the reader's).
+ */
+static CaRules *
+ca_config_rules(void *arg, Snapshot snapshot)
+{
+	CaGuardConfig *cfg = (CaGuardConfig *) arg;
+
+	if (cfg->rules == NULL)
+	{
+		LockRelationOid(ca_relation_oid(CA_REL_SCORE_RULE), AccessShareLock);
+		for (;;)
+		{
+			uint64		seq;
+			Snapshot	snap;
+			MemoryContext rcxt = AllocSetContextCreate(cfg->cxt, "credit_audit guard rules",
+													   ALLOCSET_SMALL_SIZES);
+
+			AcceptInvalidationMessages();
+			seq = ca_inval_seq;
+			snap = RegisterSnapshot(GetLatestSnapshot());
+			cfg->rules = ca_rules_load(rcxt, snap);
+			elog(DEBUG1, "credit_audit guard: score rules read");
+			UnregisterSnapshot(snap);
+			if (seq == ca_inval_seq)
+				break;
+			MemoryContextDelete(rcxt);
+			cfg->rules = NULL;
+		}
+	}
+	return cfg->rules;
 }
 
 /* The guarded_table row of relid (heap tuple copied into the current context), or NULL. */
 static HeapTuple
-ca_guarded_entry(Relation gt, Oid relid)
+ca_guarded_entry(Relation gt, Snapshot snapshot, Oid relid)
 {
-	TableScanDesc scan = table_beginscan(gt, GetActiveSnapshot(), 0, NULL);
+	TableScanDesc scan = table_beginscan(gt, snapshot, 0, NULL);
 	HeapTuple	tup;
 	HeapTuple	found = NULL;
 
@@ -1038,7 +1311,9 @@ ca_map_to_partition(Relation guarded, Relation part, AttrNumber att)
 /*
  * Refuse to judge a row that a BEFORE ROW trigger firing after the guard could still change (a
  * trigger that fills in the enterprise code, say, would otherwise get its rows past the check).
- * Runs once per statement, on the relation the row goes into (a partition has its own list).
+ * Runs on the relation the row goes into (a partition has its own list), once per entry and
+ * event: adding, dropping, renaming, enabling or disabling a trigger invalidates the relation
+ * and so the entry.
  */
 static void
 ca_check_trigger_order(Relation rel, TriggerData *td)
@@ -1075,24 +1350,202 @@ ca_check_trigger_order(Relation rel, TriggerData *td)
 	}
 }
 
+/*
+ * Build the entry of trigrel from its guarded_table row (or its partitioned ancestor's) into e,
+ * key_atts palloc'd in the current context.  Reads with the latest snapshot, again until no
+ * invalidation came while reading (as ca_config_acquire()).
+ */
+static void
+ca_entry_build(CaGuardConfig *cfg, Relation trigrel, CaGuardEntry *e)
+{
+	Oid			relid = RelationGetRelid(trigrel);
+	Relation	gt = table_open(ca_relation_oid(CA_REL_GUARDED_TABLE), AccessShareLock);
+	TupleDesc	gdesc = RelationGetDescr(gt);
+	List	   *ancestors = NIL;
+
+	if (trigrel->rd_rel->relispartition)
+		ancestors = get_partition_ancestors(relid);
+	for (;;)
+	{
+		uint64		seq;
+		Snapshot	snap;
+		HeapTuple	entry;
+		Oid			guarded = relid;
+		bool		isnull;
+		Datum		d;
+
+		AcceptInvalidationMessages();
+		seq = ca_inval_seq;
+		snap = RegisterSnapshot(GetLatestSnapshot());
+		entry = ca_guarded_entry(gt, snap, relid);
+		if (entry == NULL)
+		{
+			ListCell   *lc;
+
+			foreach(lc, ancestors)
+			{
+				guarded = lfirst_oid(lc);
+				if ((entry = ca_guarded_entry(gt, snap, guarded)) != NULL)
+					break;
+			}
+		}
+		UnregisterSnapshot(snap);
+		if (entry == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("table \"%s\" is not registered as guarded",
+							RelationGetRelationName(trigrel)),
+					 errhint("Run credit_audit.guard() on the table, or credit_audit.unguard() to remove its trigger.")));
+
+		memset(e, 0, sizeof(CaGuardEntry));
+		e->relid = relid;
+		e->guarded_relid = guarded;
+		e->fixed_program = -1;
+		e->mode = ca_parse_mode(TextDatumGetCString(heap_getattr(entry, Anum_guarded_mode, gdesc, &isnull)));
+		if (e->mode != CA_MODE_OFF)
+		{
+			ArrayType  *arr;
+			Datum	   *names;
+			Datum	   *atts;
+			int			nnames;
+			CaStoredCol *cols;
+			int			ncols = 0;
+			bool		has_program_col;
+			Relation	grel;
+
+			grel = guarded == relid ? trigrel : table_open(guarded, AccessShareLock);
+
+			/* the stored columns: uscc, date, amount, [program], keys */
+			arr = DatumGetArrayTypeP(heap_getattr(entry, Anum_guarded_key_columns, gdesc, &isnull));
+			deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &names, NULL, &nnames);
+			arr = DatumGetArrayTypeP(heap_getattr(entry, Anum_guarded_key_attnums, gdesc, &isnull));
+			deconstruct_array(arr, INT2OID, sizeof(int16), true, TYPALIGN_SHORT, &atts, NULL,
+							  &e->nkeys);
+			if (nnames != e->nkeys)
+				elog(ERROR, "guarded_table entry of \"%s\" is inconsistent", RelationGetRelationName(grel));
+			cols = palloc0((4 + e->nkeys) * sizeof(CaStoredCol));
+#define CA_STORED(numcol, namecol, k) \
+			do { \
+				cols[ncols].attnum = DatumGetInt16(heap_getattr(entry, numcol, gdesc, &isnull)); \
+				cols[ncols].name = NameStr(*DatumGetName(heap_getattr(entry, namecol, gdesc, &isnull))); \
+				cols[ncols++].kind = (k); \
+			} while (0)
+			CA_STORED(Anum_guarded_uscc_attnum, Anum_guarded_uscc_column, CA_COL_USCC);
+			CA_STORED(Anum_guarded_date_attnum, Anum_guarded_date_column, CA_COL_DATE);
+			CA_STORED(Anum_guarded_amount_attnum, Anum_guarded_amount_column, CA_COL_AMOUNT);
+			heap_getattr(entry, Anum_guarded_program_attnum, gdesc, &isnull);
+			has_program_col = !isnull;
+			if (has_program_col)
+				CA_STORED(Anum_guarded_program_attnum, Anum_guarded_program_column, CA_COL_PROGRAM);
+#undef CA_STORED
+			for (int i = 0; i < e->nkeys; i++)
+			{
+				cols[ncols].attnum = DatumGetInt16(atts[i]);
+				cols[ncols].name = NameStr(*DatumGetName(names[i]));
+				cols[ncols++].kind = CA_COL_KEY;
+			}
+			ca_resolve_columns(grel, cols, ncols);
+
+			e->uscc_att = ca_map_to_partition(grel, trigrel, cols[0].resolved);
+			e->date_att = ca_map_to_partition(grel, trigrel, cols[1].resolved);
+			e->amount_att = ca_map_to_partition(grel, trigrel, cols[2].resolved);
+			e->amount_type = getBaseType(TupleDescAttr(RelationGetDescr(trigrel),
+													   e->amount_att - 1)->atttypid);
+			if (has_program_col)
+				e->program_att = ca_map_to_partition(grel, trigrel, cols[3].resolved);
+			e->key_atts = palloc(e->nkeys * sizeof(AttrNumber));
+			for (int i = 0; i < e->nkeys; i++)
+				e->key_atts[i] = ca_map_to_partition(grel, trigrel,
+													 cols[ncols - e->nkeys + i].resolved);
+			if (grel != trigrel)
+				table_close(grel, AccessShareLock);
+
+			d = heap_getattr(entry, Anum_guarded_program, gdesc, &isnull);
+			if (!isnull)
+			{
+				char	   *code = TextDatumGetCString(d);
+
+				e->fixed_program = ca_programs_find(&cfg->programs, code, strlen(code));
+				if (e->fixed_program < 0)
+					ca_unknown_program(code, strlen(code));
+			}
+		}
+		if (seq == ca_inval_seq)
+			break;
+	}
+	table_close(gt, AccessShareLock);
+}
+
+/*
+ * The entry of trigrel in cfg, built if missing or invalidated, its trigger order checked for
+ * this event.  Returns a pointer into cfg's hash: copy what must outlive the next build.
+ */
+static CaGuardEntry *
+ca_config_entry(CaGuardConfig *cfg, Relation trigrel, TriggerData *td)
+{
+	Oid			relid = RelationGetRelid(trigrel);
+	CaGuardEntry *e;
+	int			ev = TRIGGER_FIRED_BY_INSERT(td->tg_event) ? 0 : 1;
+	bool		found;
+
+	e = (CaGuardEntry *) hash_search(cfg->entries, &relid, HASH_FIND, NULL);
+	if (e == NULL || !e->valid)
+	{
+		CaGuardEntry built;
+		MemoryContext old;
+		AttrNumber *key_atts;
+
+		/* built in the statement's memory: an error leaves nothing in the generation */
+		ca_entry_build(cfg, trigrel, &built);
+		old = MemoryContextSwitchTo(cfg->cxt);
+		key_atts = built.nkeys > 0 ? palloc(built.nkeys * sizeof(AttrNumber)) : NULL;
+		if (built.nkeys > 0)
+			memcpy(key_atts, built.key_atts, built.nkeys * sizeof(AttrNumber));
+		MemoryContextSwitchTo(old);
+		e = (CaGuardEntry *) hash_search(cfg->entries, &relid, HASH_ENTER, &found);
+		if (found && e->key_atts != NULL)
+			pfree(e->key_atts);
+		*e = built;
+		e->key_atts = key_atts;
+		/* no invalidation was processed since the read (ca_entry_build() read again if one was) */
+		e->valid = true;
+		elog(DEBUG1, "credit_audit guard: entry of \"%s\" read", RelationGetRelationName(trigrel));
+	}
+	if (e->checked_tgoid[ev] != td->tg_trigger->tgoid)
+	{
+		ca_check_trigger_order(trigrel, td);
+		e->checked_tgoid[ev] = td->tg_trigger->tgoid;
+	}
+	return e;
+}
+
+/* Reset callback of the executor's context: close what the statement kept open. */
+static void
+ca_guard_cache_release(void *arg)
+{
+	CaGuardCache *c = (CaGuardCache *) arg;
+
+	if (c->flinfo->fn_extra == c)
+		c->flinfo->fn_extra = NULL;
+	if (c->opened && !c->dead)
+		ca_guard_cache_close(c);
+	if (c->cfg != NULL)
+	{
+		ca_config_unpin(c->cfg);
+		c->cfg = NULL;
+	}
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static CaGuardCache *
-ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
+ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel, TriggerData *td)
 {
 	MemoryContext cxt = flinfo->fn_mcxt;
 	MemoryContext old;
 	CaGuardCache *c;
-	Oid			relid = RelationGetRelid(trigrel);
-	Relation	gt;
-	HeapTuple	entry = NULL;
-	Oid			guarded = relid;
-	Relation	grel;
-	TupleDesc	gdesc;
-	bool		isnull;
-	Datum		d;
+	CaGuardEntry *e;
 	MemoryContextCallback *cb;
-	Oid			eqop;
 
 	if (!ca_xact_callbacks_registered)
 	{
@@ -1104,108 +1557,35 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 	c = palloc0(sizeof(CaGuardCache));
 	c->flinfo = flinfo;
 	c->cxt = cxt;
-	c->relid = relid;
+	c->relid = RelationGetRelid(trigrel);
 	c->dead = false;
-	/* closes what gets opened below, whenever the executor's context goes */
+	/* closes what gets opened below and unpins the generation, whenever the executor's context goes */
 	cb = palloc0(sizeof(MemoryContextCallback));
 	cb->func = ca_guard_cache_release;
 	cb->arg = c;
 	MemoryContextRegisterResetCallback(cxt, cb);
 
-	/* the entry: this table's, or its partitioned ancestor's */
-	gt = table_open(ca_relation_oid(CA_REL_GUARDED_TABLE), AccessShareLock);
-	entry = ca_guarded_entry(gt, relid);
-	if (entry == NULL && trigrel->rd_rel->relispartition)
-	{
-		ListCell   *lc;
+	c->cfg = ca_config_acquire();
+	e = ca_config_entry(c->cfg, trigrel, td);
 
-		foreach(lc, get_partition_ancestors(relid))
-		{
-			guarded = lfirst_oid(lc);
-			if ((entry = ca_guarded_entry(gt, guarded)) != NULL)
-				break;
-		}
-	}
-	if (entry == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("table \"%s\" is not registered as guarded",
-						RelationGetRelationName(trigrel)),
-				 errhint("Run credit_audit.guard() on the table, or credit_audit.unguard() to remove its trigger.")));
-	c->guarded_relid = guarded;
-	gdesc = RelationGetDescr(gt);
-	c->mode = ca_parse_mode(TextDatumGetCString(heap_getattr(entry, Anum_guarded_mode, gdesc, &isnull)));
+	/* this statement's copy: a nested statement may rebuild the entry meanwhile */
+	c->guarded_relid = e->guarded_relid;
+	c->mode = e->mode;
+	c->uscc_att = e->uscc_att;
+	c->date_att = e->date_att;
+	c->amount_att = e->amount_att;
+	c->amount_type = e->amount_type;
+	c->program_att = e->program_att;
+	c->nkeys = e->nkeys;
+	c->key_atts = palloc((e->nkeys + 1) * sizeof(AttrNumber));
+	if (e->nkeys > 0)
+		memcpy(c->key_atts, e->key_atts, e->nkeys * sizeof(AttrNumber));
+	c->fixed_program = e->fixed_program;
+	c->programs = &c->cfg->programs;
+	c->uscc_eq = &c->cfg->uscc_eq;
 
 	if (c->mode != CA_MODE_OFF)
 	{
-		ArrayType  *arr;
-		Datum	   *names;
-		Datum	   *atts;
-		int			nnames;
-		CaStoredCol *cols;
-		int			ncols = 0;
-		bool		has_program_col;
-
-		grel = guarded == relid ? trigrel : table_open(guarded, AccessShareLock);
-
-		/* the stored columns: uscc, date, amount, [program], keys */
-		arr = DatumGetArrayTypeP(heap_getattr(entry, Anum_guarded_key_columns, gdesc, &isnull));
-		deconstruct_array(arr, NAMEOID, NAMEDATALEN, false, TYPALIGN_CHAR, &names, NULL, &nnames);
-		arr = DatumGetArrayTypeP(heap_getattr(entry, Anum_guarded_key_attnums, gdesc, &isnull));
-		deconstruct_array(arr, INT2OID, sizeof(int16), true, TYPALIGN_SHORT, &atts, NULL,
-						  &c->nkeys);
-		if (nnames != c->nkeys)
-			elog(ERROR, "guarded_table entry of \"%s\" is inconsistent", RelationGetRelationName(grel));
-		cols = palloc0((4 + c->nkeys) * sizeof(CaStoredCol));
-#define CA_STORED(numcol, namecol, k) \
-		do { \
-			cols[ncols].attnum = DatumGetInt16(heap_getattr(entry, numcol, gdesc, &isnull)); \
-			cols[ncols].name = NameStr(*DatumGetName(heap_getattr(entry, namecol, gdesc, &isnull))); \
-			cols[ncols++].kind = (k); \
-		} while (0)
-		CA_STORED(Anum_guarded_uscc_attnum, Anum_guarded_uscc_column, CA_COL_USCC);
-		CA_STORED(Anum_guarded_date_attnum, Anum_guarded_date_column, CA_COL_DATE);
-		CA_STORED(Anum_guarded_amount_attnum, Anum_guarded_amount_column, CA_COL_AMOUNT);
-		heap_getattr(entry, Anum_guarded_program_attnum, gdesc, &isnull);
-		has_program_col = !isnull;
-		if (has_program_col)
-			CA_STORED(Anum_guarded_program_attnum, Anum_guarded_program_column, CA_COL_PROGRAM);
-#undef CA_STORED
-		for (int i = 0; i < c->nkeys; i++)
-		{
-			cols[ncols].attnum = DatumGetInt16(atts[i]);
-			cols[ncols].name = NameStr(*DatumGetName(names[i]));
-			cols[ncols++].kind = CA_COL_KEY;
-		}
-		ca_resolve_columns(grel, cols, ncols);
-
-		c->uscc_att = ca_map_to_partition(grel, trigrel, cols[0].resolved);
-		c->date_att = ca_map_to_partition(grel, trigrel, cols[1].resolved);
-		c->amount_att = ca_map_to_partition(grel, trigrel, cols[2].resolved);
-		c->amount_type = getBaseType(TupleDescAttr(RelationGetDescr(trigrel),
-												   c->amount_att - 1)->atttypid);
-		if (has_program_col)
-			c->program_att = ca_map_to_partition(grel, trigrel, cols[3].resolved);
-		c->key_atts = palloc(c->nkeys * sizeof(AttrNumber));
-		for (int i = 0; i < c->nkeys; i++)
-			c->key_atts[i] = ca_map_to_partition(grel, trigrel,
-												 cols[ncols - c->nkeys + i].resolved);
-		if (grel != trigrel)
-			table_close(grel, AccessShareLock);
-
-		/* programs, read as the statement sees them */
-		ca_programs_load(cxt, GetActiveSnapshot(), &c->programs);
-		c->fixed_program = -1;
-		d = heap_getattr(entry, Anum_guarded_program, gdesc, &isnull);
-		if (!isnull)
-		{
-			char	   *code = TextDatumGetCString(d);
-
-			c->fixed_program = ca_programs_find(&c->programs, code, strlen(code));
-			if (c->fixed_program < 0)
-				ca_unknown_program(code, strlen(code));
-		}
-
 		/*
 		 * Locks as usual (until the end of the transaction; RowShareLock is what SELECT ... FOR
 		 * KEY SHARE takes); the relation references belong to the top transaction resource
@@ -1234,18 +1614,39 @@ ca_guard_cache_build(FmgrInfo *flinfo, Relation trigrel)
 		c->opened = true;
 		dlist_push_tail(&ca_live_caches, &c->node);
 		c->reader = ca_record_reader_open(cxt);
-
-		/* equality of uscc for the enterprise_pkey probe: the index's own operator */
-		eqop = get_opfamily_member(c->ent_idx->rd_opfamily[0], ca_uscc_type_oid(),
-								   ca_uscc_type_oid(), BTEqualStrategyNumber);
-		if (!OidIsValid(eqop))
-			elog(ERROR, "equality operator of enterprise_pkey is missing");
-		fmgr_info_cxt(get_opcode(eqop), &c->uscc_eq, cxt);
+		ca_record_reader_set_rules_provider(c->reader, ca_config_rules, c->cfg);
 	}
-	table_close(gt, AccessShareLock);
 	MemoryContextSwitchTo(old);
 	flinfo->fn_extra = c;
 	return c;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* the statement trigger that reports configuration changes */
+
+/*
+ * AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE FOR EACH STATEMENT on guarded_table, program and
+ * score_rule: row changes send no invalidation by themselves, so this one registers a relcache
+ * invalidation of the changed table.  It is transactional: applied in this backend at the next
+ * CommandCounterIncrement, sent to the others at commit, applied again here at (sub)transaction
+ * abort; every backend's ca_config_relcache_cb() then marks its configuration stale.
+ */
+Datum
+ca_guard_config_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" was not called by trigger manager", "guard_config_changed")));
+	td = (TriggerData *) fcinfo->context;
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("function \"%s\" must be fired AFTER STATEMENT", "guard_config_changed")));
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
+	return PointerGetDatum(NULL);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -1311,7 +1712,7 @@ ca_lock_enterprise(CaGuardCache *c, const Uscc *u)
 
 		snap = RegisterSnapshot(GetLatestSnapshot());
 		ScanKeyEntryInitializeWithInfo(&key, 0, 1, BTEqualStrategyNumber, InvalidOid,
-									   InvalidOid, &c->uscc_eq, UsccPGetDatum(u));
+									   InvalidOid, c->uscc_eq, UsccPGetDatum(u));
 		scan = index_beginscan(c->ent_rel, c->ent_idx, snap, 1, 0);
 		index_rescan(scan, &key, 1, NULL, 0);
 		found = index_getnext_slot(scan, ForwardScanDirection, c->ent_slot);
@@ -1587,10 +1988,7 @@ ca_guard_trigger(PG_FUNCTION_ARGS)
 
 	c = (CaGuardCache *) fcinfo->flinfo->fn_extra;
 	if (c == NULL || c->relid != RelationGetRelid(rel) || c->dead)
-	{
-		ca_check_trigger_order(rel, td);
-		c = ca_guard_cache_build(fcinfo->flinfo, rel);
-	}
+		c = ca_guard_cache_build(fcinfo->flinfo, rel, td);
 	if (c->mode == CA_MODE_OFF)
 		return PointerGetDatum(result);
 
@@ -1621,11 +2019,11 @@ ca_guard_trigger(PG_FUNCTION_ARGS)
 		if (isnull)
 			return PointerGetDatum(result);
 		pt = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(pd));
-		pidx = ca_programs_find(&c->programs, VARDATA_ANY(pt), VARSIZE_ANY_EXHDR(pt));
+		pidx = ca_programs_find(c->programs, VARDATA_ANY(pt), VARSIZE_ANY_EXHDR(pt));
 		if (pidx < 0)
 			ca_unknown_program(VARDATA_ANY(pt), VARSIZE_ANY_EXHDR(pt));
 	}
-	p = &c->programs.items[pidx];
+	p = &c->programs->items[pidx];
 
 	MemoryContextReset(c->rowcxt);
 	old = MemoryContextSwitchTo(c->rowcxt);

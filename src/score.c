@@ -52,6 +52,7 @@
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
@@ -536,6 +537,8 @@ struct CaRecordReader
 	CaSanctionCols scols;
 	CaEventCols ecols;
 	CaRules    *rules;			/* NULL until the first sanction read (per transaction) */
+	CaRulesProvider rules_fn;	/* NULL: load the rules itself (ca_rules_load) */
+	void	   *rules_arg;
 	CaNumCache	numcache;
 };
 
@@ -601,6 +604,72 @@ ca_reader_reset_callback(void *arg)
 	ca_reader_close_rels((CaRecordReader *) arg);
 }
 
+/*
+ * Column numbers and uscc equality functions of the reader's four relations, computed once per
+ * backend and kept while none of them gets a relcache invalidation, so a reader reopened for
+ * every statement (the guard trigger's) or transaction skips the catalog lookups.
+ */
+static struct
+{
+	bool		valid;
+	Oid			oids[4];
+	CaSanctionCols scols;
+	CaEventCols ecols;
+	FmgrInfo	sanction_eq;	/* fn_mcxt CacheMemoryContext; copied into each reader */
+	FmgrInfo	event_eq;
+	Oid			sanction_coll;
+	Oid			event_coll;
+}			ca_reader_meta;
+static uint64 ca_reader_meta_seq = 0;	/* invalidations of those relations processed */
+static bool ca_reader_meta_callback_registered = false;
+
+static void
+ca_reader_meta_inval(Datum arg, Oid relid)
+{
+	for (int i = 0; i < 4; i++)
+		if (!OidIsValid(relid) || ca_reader_meta.oids[i] == relid)
+		{
+			ca_reader_meta.valid = false;
+			ca_reader_meta_seq++;
+			return;
+		}
+}
+
+static void
+ca_reader_meta_get(CaRecordReader *reader)
+{
+	Oid			oids[4] = {RelationGetRelid(reader->sanction_rel),
+		RelationGetRelid(reader->sanction_idx), RelationGetRelid(reader->event_rel),
+	RelationGetRelid(reader->event_idx)};
+
+	if (!ca_reader_meta_callback_registered)
+	{
+		CacheRegisterRelcacheCallback(ca_reader_meta_inval, (Datum) 0);
+		ca_reader_meta_callback_registered = true;
+	}
+	if (!ca_reader_meta.valid || memcmp(oids, ca_reader_meta.oids, sizeof(oids)) != 0)
+	{
+		uint64		seq = ca_reader_meta_seq;
+
+		ca_reader_meta.valid = false;
+		memcpy(ca_reader_meta.oids, oids, sizeof(oids));
+		ca_sanction_cols(reader->sanction_rel, &ca_reader_meta.scols);
+		ca_event_cols(reader->event_rel, &ca_reader_meta.ecols);
+		ca_index_uscc_eq(reader->sanction_idx, CacheMemoryContext, &ca_reader_meta.sanction_eq,
+						 &ca_reader_meta.sanction_coll);
+		ca_index_uscc_eq(reader->event_idx, CacheMemoryContext, &ca_reader_meta.event_eq,
+						 &ca_reader_meta.event_coll);
+		/* an invalidation processed meanwhile: good for this reader, not for the next one */
+		ca_reader_meta.valid = (seq == ca_reader_meta_seq);
+	}
+	reader->scols = ca_reader_meta.scols;
+	reader->ecols = ca_reader_meta.ecols;
+	fmgr_info_copy(&reader->sanction_eq, &ca_reader_meta.sanction_eq, reader->cxt);
+	fmgr_info_copy(&reader->event_eq, &ca_reader_meta.event_eq, reader->cxt);
+	reader->sanction_coll = ca_reader_meta.sanction_coll;
+	reader->event_coll = ca_reader_meta.event_coll;
+}
+
 static void
 ca_reader_open_rels(CaRecordReader *reader)
 {
@@ -641,10 +710,7 @@ ca_reader_open_rels(CaRecordReader *reader)
 	dlist_push_head(&ca_open_readers, &reader->node);
 	reader->is_open = true;
 
-	ca_sanction_cols(reader->sanction_rel, &reader->scols);
-	ca_event_cols(reader->event_rel, &reader->ecols);
-	ca_index_uscc_eq(reader->sanction_idx, reader->cxt, &reader->sanction_eq, &reader->sanction_coll);
-	ca_index_uscc_eq(reader->event_idx, reader->cxt, &reader->event_eq, &reader->event_coll);
+	ca_reader_meta_get(reader);
 }
 
 CaRecordReader *
@@ -660,6 +726,14 @@ ca_record_reader_open(MemoryContext cxt)
 	MemoryContextRegisterResetCallback(cxt, &reader->reset_cb);
 	ca_reader_open_rels(reader);
 	return reader;
+}
+
+void
+ca_record_reader_set_rules_provider(CaRecordReader *reader, CaRulesProvider fn, void *arg)
+{
+	reader->rules_fn = fn;
+	reader->rules_arg = arg;
+	reader->rules = NULL;
 }
 
 void
@@ -701,7 +775,8 @@ ca_record_read(CaRecordReader *reader, const Uscc *u, Snapshot snapshot, CaRecor
 		 * reader meets (most enterprises have none), with the snapshot of that read.
 		 */
 		if (reader->rules == NULL)
-			reader->rules = ca_rules_load(reader->rules_cxt, snapshot);
+			reader->rules = reader->rules_fn ? reader->rules_fn(reader->rules_arg, snapshot) :
+				ca_rules_load(reader->rules_cxt, snapshot);
 		ca_sanction_from_slot(slot, &reader->scols, reader->rules,
 							  &out->sanctions[out->nsanctions++]);
 	}
