@@ -17,30 +17,30 @@ VALUES ('91330000733796106P', 'tax', 'tax_arrears', 'general', '2019-01-01', '20
 -- a department's table, owned by a role that is not a superuser and has no right on the
 -- extension's tables
 CREATE ROLE regress_guard_drop_owner;
-CREATE SCHEMA dept AUTHORIZATION regress_guard_drop_owner;
+CREATE SCHEMA drop_dept AUTHORIZATION regress_guard_drop_owner;
 GRANT USAGE ON SCHEMA credit_audit TO regress_guard_drop_owner;
 SET ROLE regress_guard_drop_owner;
-CREATE TABLE dept.grants (id int PRIMARY KEY, uscc credit_audit.uscc, paid_on date, amount numeric);
-CREATE TABLE dept.grants2 (id int PRIMARY KEY, uscc credit_audit.uscc, paid_on date, amount numeric);
-CREATE TABLE dept.other (id int);
-SELECT credit_audit.guard('dept.grants', 'uscc', 'paid_on', 'amount', program => 'rent_subsidy',
+CREATE TABLE drop_dept.grants (id int PRIMARY KEY, uscc credit_audit.uscc, paid_on date, amount numeric);
+CREATE TABLE drop_dept.grants2 (id int PRIMARY KEY, uscc credit_audit.uscc, paid_on date, amount numeric);
+CREATE TABLE drop_dept.other (id int);
+SELECT credit_audit.guard('drop_dept.grants', 'uscc', 'paid_on', 'amount', program => 'rent_subsidy',
                           mode => 'record');
-SELECT credit_audit.guard('dept.grants2', 'uscc', 'paid_on', 'amount', program => 'rent_subsidy',
+SELECT credit_audit.guard('drop_dept.grants2', 'uscc', 'paid_on', 'amount', program => 'rent_subsidy',
                           mode => 'record');
-INSERT INTO dept.grants VALUES (1, '91330000733796106P', '2019-03-01', 1000);
+INSERT INTO drop_dept.grants VALUES (1, '91330000733796106P', '2019-03-01', 1000);
 RESET ROLE;
 SELECT tbl::text, mode FROM credit_audit.guarded_table ORDER BY 1;
 SELECT kind, source_table, source_key FROM credit_audit.finding;
 
 -- dropping another table changes nothing
 SET ROLE regress_guard_drop_owner;
-DROP TABLE dept.other;
+DROP TABLE drop_dept.other;
 RESET ROLE;
 SELECT count(*) AS registrations FROM credit_audit.guarded_table;
 
 -- the owner drops the table: its registration goes, its findings stay
 SET ROLE regress_guard_drop_owner;
-DROP TABLE dept.grants;
+DROP TABLE drop_dept.grants;
 RESET ROLE;
 SELECT tbl::text, mode FROM credit_audit.guarded_table ORDER BY 1;
 SELECT kind, source_table, source_key FROM credit_audit.finding;
@@ -48,14 +48,14 @@ SELECT count(*) AS audited FROM credit_audit.audit();
 
 -- a drop rolled back keeps the registration
 BEGIN;
-DROP TABLE dept.grants2;
+DROP TABLE drop_dept.grants2;
 SELECT count(*) AS registrations_in_transaction FROM credit_audit.guarded_table;
 ROLLBACK;
 SELECT tbl::text FROM credit_audit.guarded_table ORDER BY 1;
 
 -- DROP SCHEMA ... CASCADE drops the table with it
 SET client_min_messages = warning;
-DROP SCHEMA dept CASCADE;
+DROP SCHEMA drop_dept CASCADE;
 RESET client_min_messages;
 SELECT tbl::text FROM credit_audit.guarded_table ORDER BY 1;
 
