@@ -12,7 +12,10 @@
 #      Then the same with one row per enterprise (~20,000 rows, no enterprise twice): the guard
 #      reuses an enterprise's record within a statement, so this is its worst case.
 #   2. pgbench, single-row INSERTs, CLIENTS clients (default 2) for PGBENCH_SECONDS (default 20):
-#      no trigger vs guarded (target >= 0.8x); the foreign-key variant for comparison.
+#      no trigger vs guarded (target >= 0.8x); the foreign-key variant for comparison.  In
+#      PGBENCH_ROUNDS rounds (default 3), the variants interleaved, the order rotating, a
+#      CHECKPOINT before each run; the median of the rounds' ratios is reported.
+#      BULK=0 skips part 1 (the data is built all the same).
 # Data: test/data/generate.sql at SCALE (default district: 20,000 enterprises, 5,000 sanctions,
 # 20,000 credit events).  Grants: enterprise/date pairs that are eligible and reveal no finding.
 #
@@ -24,6 +27,8 @@ REPEAT=${REPEAT:-3}
 SCALE=${SCALE:-district}
 CLIENTS=${CLIENTS:-2}
 DURATION=${PGBENCH_SECONDS:-20}
+ROUNDS=${PGBENCH_ROUNDS:-3}
+BULK=${BULK:-1}
 
 ca_ensure_packages
 ca_build
@@ -130,6 +135,7 @@ SELECT credit_audit.guard('bench.t_guard', 'uscc', 'paid_on', 'amount', program_
 CHECKPOINT;
 SQL
 
+if [ "$BULK" != 0 ]; then
 ca_log "INSERT ... SELECT of $ROWS rows, best of $REPEAT"
 declare -A best
 for variant in plain fk plpgsql guard; do
@@ -186,7 +192,9 @@ awk -v rows="$drows" -v plain="${dbest[plain]}" -v fk="${dbest[fk]}" -v gd="${db
 	printf "  guard overhead / FK overhead       = %.2f (target <= 1)\n", (gd - plain) / (fk - plain);
 }'
 
-ca_log "pgbench: single-row INSERTs, $CLIENTS clients, ${DURATION}s each"
+fi
+
+ca_log "pgbench: single-row INSERTs, $CLIENTS clients, ${DURATION}s each, $ROUNDS rounds"
 declare -A tps cpu
 # CPU time (clock ticks) of the whole server: the postmaster's reaped children (backends that
 # have exited) plus every live process.  Per transaction it is steadier than tps on a shared
@@ -201,26 +209,47 @@ server_ticks() {
 	done
 	echo $t
 }
-for variant in plain fk guard; do
-	ca_psql -c "TRUNCATE bench.t_$variant" -c "VACUUM bench.t_$variant"
+# Rounds, each running every variant once, in an order that rotates from round to round, each
+# run after a CHECKPOINT: drift on a shared machine (load, checkpoints, autovacuum) then falls on
+# every variant alike.  The ratio of each round is guarded / no trigger of that round; the median
+# of the rounds is reported.
+variants=(plain fk guard)
+for variant in "${variants[@]}"; do
 	# ids from a sequence so rows never collide
 	ca_psql -c "CREATE SEQUENCE IF NOT EXISTS bench.s_$variant" >/dev/null
 	cat >"$sandbox/ins_$variant.sql" <<-EOF
 		\set i random(1, $ROWS)
 		INSERT INTO bench.t_$variant SELECT nextval('bench.s_$variant'), uscc, program, paid_on, amount FROM bench.src WHERE id = :i;
 	EOF
-	t0=$(server_ticks)
-	out=$("$PG_BINDIR/pgbench" -n -c "$CLIENTS" -j "$CLIENTS" -T "$DURATION" -f "$sandbox/ins_$variant.sql" 2>&1)
-	sleep 1	# let the postmaster reap the exited backends
-	t1=$(server_ticks)
-	tps[$variant]=$(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
-	n=$(printf '%s\n' "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
-	cpu[$variant]=$(awk -v d=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", d / hz * 1e6 / n }')
-	printf '  %-6s tps = %s   server CPU %s us/transaction (%s transactions)\n' "$variant" "${tps[$variant]}" "${cpu[$variant]}" "$n"
 done
-awk -v a="${cpu[plain]}" -v b="${cpu[guard]}" -v f="${cpu[fk]}" 'BEGIN {
-	printf "  server CPU per transaction: foreign key %+.1f us, guard %+.1f us over no trigger;\n", f - a, b - a;
-	printf "  no trigger / guarded = %.2f (the tps ratio if the server were CPU-bound alone)\n", a / b }'
-awk -v a="${tps[plain]}" -v b="${tps[guard]}" -v f="${tps[fk]}" 'BEGIN {
-	printf "  foreign key / no trigger = %.2f (for comparison)\n", f / a;
-	printf "  guarded / no trigger = %.2f (target >= 0.8)\n", b / a }'
+: >"$sandbox/rounds"
+for ((round = 1; round <= ROUNDS; round++)); do
+	for ((k = 0; k < ${#variants[@]}; k++)); do
+		variant=${variants[$(((k + round - 1) % ${#variants[@]}))]}
+		ca_psql -c "TRUNCATE bench.t_$variant" -c "VACUUM bench.t_$variant" -c "CHECKPOINT" >/dev/null
+		t0=$(server_ticks)
+		out=$("$PG_BINDIR/pgbench" -n -c "$CLIENTS" -j "$CLIENTS" -T "$DURATION" -f "$sandbox/ins_$variant.sql" 2>&1)
+		sleep 1	# let the postmaster reap the exited backends
+		t1=$(server_ticks)
+		tps[$variant]=$(printf '%s\n' "$out" | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1)
+		n=$(printf '%s\n' "$out" | sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p')
+		cpu[$variant]=$(awk -v d=$((t1 - t0)) -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", d / hz * 1e6 / n }')
+		printf '  round %d %-6s tps = %9.1f   server CPU %6.1f us/transaction (%s transactions; load %s)\n' \
+			"$round" "$variant" "${tps[$variant]}" "${cpu[$variant]}" "$n" "$(cut -d' ' -f1 /proc/loadavg)"
+	done
+	echo "${tps[plain]} ${tps[fk]} ${tps[guard]} ${cpu[plain]} ${cpu[fk]} ${cpu[guard]}" >>"$sandbox/rounds"
+done
+awk '
+	function median(a, n,   i, j, t) {
+		for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ n++; g[n] = $3 / $1; f[n] = $2 / $1; gf[n] = $3 / $2; c[n] = $6 - $4; cf[n] = $5 - $4
+	  list = list sprintf("%s%.2f", n > 1 ? ", " : "", $3 / $1) }
+	END {
+		printf "  per round, guarded / no trigger: %s\n", list
+		printf "  server CPU per transaction over no trigger (median): foreign key %+.1f us, guard %+.1f us\n", median(cf, n), median(c, n)
+		printf "  foreign key / no trigger = %.2f (median of %d rounds, for comparison)\n", median(f, n), n
+		printf "  guarded / foreign key = %.2f (median)\n", median(gf, n)
+		printf "  guarded / no trigger = %.2f (median of %d rounds; target >= 0.8)\n", median(g, n), n
+	}' "$sandbox/rounds"
