@@ -15,7 +15,8 @@
 #      no trigger vs guarded (target >= 0.8x); the foreign-key variant for comparison.  In
 #      PGBENCH_ROUNDS rounds (default 3), the variants interleaved, the order rotating, a
 #      CHECKPOINT before each run; the median of the rounds' ratios is reported.
-#      BULK=0 skips part 1 (the data is built all the same).
+#      BULK=0 skips part 1 (the data is built all the same).  KEEP=1 leaves the cluster running
+#      at the end (for perf); the last line says how to stop it.
 # Data: test/data/generate.sql at SCALE (default district: 20,000 enterprises, 5,000 sanctions,
 # 20,000 credit events).  Grants: enterprise/date pairs that are eligible and reveal no finding.
 #
@@ -35,7 +36,12 @@ ca_build
 sandbox=/tmp/credit_audit-bench-guard
 ca_sandbox_destroy "$sandbox" 2>/dev/null || true
 ca_sandbox_start "$sandbox"
-trap 'ca_sandbox_destroy "$sandbox"' EXIT
+if [ "${KEEP:-0}" = 1 ]; then
+	trap 'echo "cluster left running: PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER; stop it with:" \
+		"bash -c \"source test/lib.sh; ca_ensure_packages; ca_sandbox_destroy $sandbox\"" >&2' EXIT
+else
+	trap 'ca_sandbox_destroy "$sandbox"' EXIT
+fi
 cd "$CA_ROOT"
 
 ca_log "generating data (scale $SCALE)"
