@@ -132,11 +132,22 @@ for script in src/sql/history/credit_audit--*.sql; do
 
 	psql_db "$old" -c "SET client_min_messages = warning" -c "CREATE EXTENSION credit_audit VERSION '$v'" \
 		-f test/data/seed_case.sql >/dev/null || fail "could not load the seed case into version $v"
+	# a guarded table dropped under the old version: its registration must not survive the update
+	psql_db "$old" -c "CREATE TABLE public.ca_upgrade_dropped (id int PRIMARY KEY,
+	                       uscc credit_audit.uscc, paid_on date, amount numeric)" \
+		-c "SELECT credit_audit.guard('public.ca_upgrade_dropped', 'uscc', 'paid_on', 'amount',
+		                              program => (SELECT min(code) FROM credit_audit.program))" \
+		-c "DROP TABLE public.ca_upgrade_dropped" >/dev/null || fail "could not guard and drop a table in version $v"
+	stale="SELECT count(*) FROM credit_audit.guarded_table g
+	        WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = g.tbl::oid)"
+	stale_before=$(psql_db "$old" -Atc "$stale")
 	findings "$old" >"$tmp/findings.before"
 	[ -s "$tmp/findings.before" ] || fail "version $v wrote no findings for the seed case: the test would prove nothing"
 	psql_db "$old" -c "ALTER EXTENSION credit_audit UPDATE" || fail "ALTER EXTENSION credit_audit UPDATE from $v failed"
 	got=$(psql_db "$old" -Atc "SELECT extversion FROM pg_extension WHERE extname = 'credit_audit'")
 	[ "$got" = "$current" ] || fail "updating from $v gave version $got, not $current"
+	stale_after=$(psql_db "$old" -Atc "$stale")
+	[ "$stale_after" = 0 ] || fail "after the update from $v, $stale_after registrations of dropped tables are left"
 
 	psql_db "$new" -c "SET client_min_messages = warning" -c "CREATE EXTENSION credit_audit" ||
 		fail "could not create the current version"
@@ -159,6 +170,7 @@ for script in src/sql/history/credit_audit--*.sql; do
 	added=$(psql_db "$old" -Atc "SELECT credit_audit.refresh_findings()")
 	[ "$added" = 0 ] || fail "after the update from $v, refresh_findings() added $added findings"
 	echo "upgrade: $v -> $current: $(grep -c '' "$tmp/catalog.new") catalog facts equal to a fresh install," \
-		"$(grep -c '' "$tmp/findings.after") findings kept, refresh_findings() added 0"
+		"$(grep -c '' "$tmp/findings.after") findings kept, refresh_findings() added 0," \
+		"registrations of dropped tables $stale_before -> 0"
 done
 [ "$nversions" -gt 0 ] || echo "upgrade: no released version before $current"

@@ -21,7 +21,7 @@ CREATE FUNCTION credit_audit.guard_trigger() RETURNS trigger
 AS 'MODULE_PATHNAME', 'ca_guard_trigger'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION credit_audit.guard_trigger() IS
-  'BEFORE INSERT OR UPDATE row trigger attached by guard(): refuses (block) or records (record) grants to ineligible enterprises';
+  'BEFORE INSERT OR UPDATE row trigger attached by guard(): refuses (block) or lets in and records (record) grants to ineligible enterprises; in both modes writes the findings a row it lets in already reveals (paid_while_listed under a non-blocking listing, retroactive)';
 -- guard() attaches it as the extension owner; nobody needs to call or attach it directly
 REVOKE ALL ON FUNCTION credit_audit.guard_trigger() FROM PUBLIC;
 

@@ -32,7 +32,7 @@ CREATE FUNCTION credit_audit.audit_support(internal) RETURNS internal
 LANGUAGE c STABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'ca_audit_support';
 COMMENT ON FUNCTION credit_audit.audit_support(internal) IS
-  'planner support of audit(): row estimate (the size of credit_audit.finding); loading it lets the planner run audit() in FROM as a streaming scan';
+  'planner support of audit(): row estimate (the size of credit_audit.finding, or while it is empty the guarded rows times the share of enterprises with a listing); loading it lets the planner run audit() in FROM as a streaming scan';
 
 CREATE FUNCTION credit_audit.audit(basis text DEFAULT 'fact')
 RETURNS TABLE (source_table text, source_key text, uscc credit_audit.uscc, program text,

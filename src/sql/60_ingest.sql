@@ -141,7 +141,7 @@ COMMENT ON COLUMN credit_audit.sanction_quarantine.suggestion IS
 COMMENT ON COLUMN credit_audit.sanction_quarantine.sanction_id IS 'stored_conflict: the stored listing the delivery contradicts';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.loaded_by IS 'role that loaded the staging row';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.loaded_at IS 'when the staging row was loaded';
-COMMENT ON COLUMN credit_audit.sanction_quarantine.quarantined_by IS 'role that ran ingest_sanctions()';
+COMMENT ON COLUMN credit_audit.sanction_quarantine.quarantined_by IS 'session user (the login role, not a role taken with SET ROLE) that ran ingest_sanctions()';
 COMMENT ON COLUMN credit_audit.sanction_quarantine.quarantined_at IS 'when ingest_sanctions() quarantined the row';
 SELECT pg_catalog.pg_extension_config_dump('credit_audit.sanction_quarantine', '');
 SELECT pg_catalog.pg_extension_config_dump('credit_audit.sanction_quarantine_id_seq', '');

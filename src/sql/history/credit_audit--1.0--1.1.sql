@@ -7,7 +7,7 @@ CREATE FUNCTION credit_audit.audit_support(internal) RETURNS internal
 LANGUAGE c STABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'ca_audit_support';
 COMMENT ON FUNCTION credit_audit.audit_support(internal) IS
-  'planner support of audit(): row estimate (the size of credit_audit.finding); loading it lets the planner run audit() in FROM as a streaming scan';
+  'planner support of audit(): row estimate (the size of credit_audit.finding, or while it is empty the guarded rows times the share of enterprises with a listing); loading it lets the planner run audit() in FROM as a streaming scan';
 ALTER FUNCTION credit_audit.audit(text) SUPPORT credit_audit.audit_support;
 -- the scan can run in parallel workers, each reading its share of the guarded tables' blocks
 ALTER FUNCTION credit_audit.audit(text) PARALLEL SAFE;
@@ -51,3 +51,14 @@ CREATE TRIGGER credit_audit_guard_config_changed
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON credit_audit.score_rule
     FOR EACH STATEMENT EXECUTE FUNCTION credit_audit.guard_config_changed();
 ALTER TABLE credit_audit.score_rule ENABLE ALWAYS TRIGGER credit_audit_guard_config_changed;
+
+-- 1.0 left the registration of a dropped guarded table behind, naming an OID that another table
+-- may take later: forget those whose table is gone (1.1's event trigger does it from now on).
+DELETE FROM credit_audit.guarded_table g
+ WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_class c
+                    WHERE c.oid OPERATOR(pg_catalog.=) g.tbl::pg_catalog.oid);
+
+-- comments made exact
+COMMENT ON FUNCTION credit_audit.guard_trigger() IS
+  'BEFORE INSERT OR UPDATE row trigger attached by guard(): refuses (block) or lets in and records (record) grants to ineligible enterprises; in both modes writes the findings a row it lets in already reveals (paid_while_listed under a non-blocking listing, retroactive)';
+COMMENT ON COLUMN credit_audit.sanction_quarantine.quarantined_by IS 'session user (the login role, not a role taken with SET ROLE) that ran ingest_sanctions()';
