@@ -6,6 +6,11 @@
  * once per backend and dropped whenever pg_namespace, pg_type or pg_enum changes or one of the
  * cached relations gets a relcache invalidation (DROP EXTENSION drops the relations and types
  * but keeps the schema it created, so a schema invalidation alone is not enough).
+ *
+ * A lookup can itself process invalidations (a catalog read takes a lock, which accepts them),
+ * so one may reset the cache while a value is being looked up.  A value is therefore cached only
+ * if no reset happened during its lookup (ca_resets unchanged); it is returned all the same.
+ * (debug_discard_caches = 1 resets at every lookup: nothing is ever cached, and all still works.)
  */
 #include "credit_audit.h"
 
@@ -48,11 +53,13 @@ static Oid	ca_cached_rel[CA_REL__COUNT];
 static Oid	ca_cached_uscc_type = InvalidOid;
 static Oid	ca_cached_severity_type = InvalidOid;
 static Oid	ca_cached_owner = InvalidOid;
-static Oid	ca_cached_severity[CA_SEVERITY_COUNT];
+static Oid	ca_cached_severity[CA_SEVERITY_COUNT];	/* all valid or all invalid */
+static uint64 ca_resets = 0;	/* resets so far */
 
 static void
 ca_reset_cache(Datum arg, int cacheid, uint32 hashvalue)
 {
+	ca_resets++;
 	ca_cached_schema = InvalidOid;
 	memset(ca_cached_rel, 0, sizeof(ca_cached_rel));
 	ca_cached_uscc_type = InvalidOid;
@@ -95,6 +102,7 @@ ca_schema_oid(void)
 	}
 	if (!OidIsValid(ca_cached_schema))
 	{
+		uint64		seen = ca_resets;
 		Oid			nsp = get_namespace_oid(CA_SCHEMA, true);
 
 		if (!OidIsValid(nsp))
@@ -102,7 +110,9 @@ ca_schema_oid(void)
 					(errcode(ERRCODE_UNDEFINED_SCHEMA),
 					 errmsg("schema \"%s\" does not exist", CA_SCHEMA),
 					 errhint("Run CREATE EXTENSION credit_audit.")));
-		ca_cached_schema = nsp;
+		if (seen == ca_resets)
+			ca_cached_schema = nsp;
+		return nsp;
 	}
 	return ca_cached_schema;
 }
@@ -110,19 +120,22 @@ ca_schema_oid(void)
 Oid
 ca_relation_oid(CaRelId rel)
 {
-	Oid			nsp = ca_schema_oid();
+	Oid			relid;
 
 	Assert(rel >= 0 && rel < CA_REL__COUNT);
-	if (!OidIsValid(ca_cached_rel[rel]))
+	relid = ca_cached_rel[rel];
+	if (!OidIsValid(relid))
 	{
-		Oid			relid = get_relname_relid(ca_relation_names[rel], nsp);
+		uint64		seen = ca_resets;
 
+		relid = get_relname_relid(ca_relation_names[rel], ca_schema_oid());
 		if (!OidIsValid(relid))
 			elog(ERROR, "relation \"%s.%s\" of extension credit_audit is missing",
 				 CA_SCHEMA, ca_relation_names[rel]);
-		ca_cached_rel[rel] = relid;
+		if (seen == ca_resets)
+			ca_cached_rel[rel] = relid;
 	}
-	return ca_cached_rel[rel];
+	return relid;
 }
 
 static Oid
@@ -137,43 +150,68 @@ ca_lookup_type(const char *name)
 	return typid;
 }
 
+/* The type called name, through *cache. */
+static Oid
+ca_cached_type(Oid *cache, const char *name)
+{
+	Oid			typid = *cache;
+
+	if (!OidIsValid(typid))
+	{
+		uint64		seen = ca_resets;
+
+		typid = ca_lookup_type(name);
+		if (seen == ca_resets)
+			*cache = typid;
+	}
+	return typid;
+}
+
 Oid
 ca_uscc_type_oid(void)
 {
-	if (!OidIsValid(ca_cached_uscc_type) || !OidIsValid(ca_cached_schema))
-		ca_cached_uscc_type = ca_lookup_type("uscc");
-	return ca_cached_uscc_type;
+	return ca_cached_type(&ca_cached_uscc_type, "uscc");
 }
 
 Oid
 ca_severity_type_oid(void)
 {
-	if (!OidIsValid(ca_cached_severity_type) || !OidIsValid(ca_cached_schema))
-		ca_cached_severity_type = ca_lookup_type("severity");
-	return ca_cached_severity_type;
+	return ca_cached_type(&ca_cached_severity_type, "severity");
 }
 
 Oid
 ca_extension_owner(void)
 {
-	if (!OidIsValid(ca_cached_owner) || !OidIsValid(ca_cached_schema))
+	Oid			owner = ca_cached_owner;
+
+	if (!OidIsValid(owner))
 	{
+		uint64		seen = ca_resets;
+		Oid			nsp = ca_schema_oid();
 		/* the extension owns its schema; its owner is the extension's owner */
-		HeapTuple	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(ca_schema_oid()));
+		HeapTuple	tup = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(nsp));
 
 		if (!HeapTupleIsValid(tup))
-			elog(ERROR, "cache lookup failed for schema %u", ca_cached_schema);
-		ca_cached_owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
+			elog(ERROR, "cache lookup failed for schema %u", nsp);
+		owner = ((Form_pg_namespace) GETSTRUCT(tup))->nspowner;
 		ReleaseSysCache(tup);
+		if (seen == ca_resets)
+			ca_cached_owner = owner;
 	}
-	return ca_cached_owner;
+	return owner;
 }
 
-static void
-ca_load_severities(void)
+/* The severity enum's values in rank order: the cached ones, or looked up into buf. */
+static const Oid *
+ca_severities(Oid *buf)
 {
-	Oid			typid = ca_severity_type_oid();
+	uint64		seen;
+	Oid			typid;
 
+	if (OidIsValid(ca_cached_severity[0]))
+		return ca_cached_severity;
+	seen = ca_resets;
+	typid = ca_severity_type_oid();
 	for (int i = 0; i < CA_SEVERITY_COUNT; i++)
 	{
 		HeapTuple	tup = SearchSysCache2(ENUMTYPOIDNAME, ObjectIdGetDatum(typid),
@@ -181,18 +219,23 @@ ca_load_severities(void)
 
 		if (!HeapTupleIsValid(tup))
 			elog(ERROR, "severity value \"%s\" is missing", ca_severity_names[i]);
-		ca_cached_severity[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
+		buf[i] = ((Form_pg_enum) GETSTRUCT(tup))->oid;
 		ReleaseSysCache(tup);
 	}
+	/* all or nothing: a reset in the middle must not leave some values cached */
+	if (seen == ca_resets)
+		memcpy(ca_cached_severity, buf, sizeof(ca_cached_severity));
+	return buf;
 }
 
 int
 ca_severity_rank(Oid enumval)
 {
-	if (!OidIsValid(ca_cached_severity[0]) || !OidIsValid(ca_cached_schema))
-		ca_load_severities();
+	Oid			buf[CA_SEVERITY_COUNT];
+	const Oid  *sev = ca_severities(buf);
+
 	for (int i = 0; i < CA_SEVERITY_COUNT; i++)
-		if (ca_cached_severity[i] == enumval)
+		if (sev[i] == enumval)
 			return i;
 	elog(ERROR, "invalid severity value %u", enumval);
 	return -1;					/* keep compiler quiet */
@@ -201,11 +244,11 @@ ca_severity_rank(Oid enumval)
 Oid
 ca_severity_oid(int rank)
 {
+	Oid			buf[CA_SEVERITY_COUNT];
+
 	if (rank < 0 || rank >= CA_SEVERITY_COUNT)
 		elog(ERROR, "invalid severity rank %d", rank);
-	if (!OidIsValid(ca_cached_severity[0]) || !OidIsValid(ca_cached_schema))
-		ca_load_severities();
-	return ca_cached_severity[rank];
+	return ca_severities(buf)[rank];
 }
 
 const char *

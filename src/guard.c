@@ -1049,6 +1049,12 @@ ca_guard_xact_cb(XactEvent event, void *arg)
 
 static CaGuardConfig *ca_config = NULL;	/* the current generation */
 static uint64 ca_inval_seq = 0;	/* relcache invalidations processed (any relation) */
+
+/*
+ * Reads of the configuration that an invalidation overtook are repeated; after this many the
+ * last one is used for its statement only (with debug_discard_caches every read is overtaken).
+ */
+#define CA_CONFIG_READ_ATTEMPTS 3
 static bool ca_config_callback_registered = false;
 
 static void
@@ -1173,7 +1179,7 @@ ca_config_acquire(void)
 		 * a new lock) may concern a change this read predates, and this generation does not
 		 * hear of it yet: read again until none came.
 		 */
-		for (;;)
+		for (int attempt = 1;; attempt++)
 		{
 			uint64		seq;
 			Snapshot	snap;
@@ -1193,6 +1199,11 @@ ca_config_acquire(void)
 			UnregisterSnapshot(snap);
 			if (seq == ca_inval_seq)
 				break;
+			if (attempt >= CA_CONFIG_READ_ATTEMPTS)
+			{
+				keep = false;	/* invalidations keep coming: for this statement only */
+				break;
+			}
 		}
 
 		old = MemoryContextSwitchTo(cxt);
@@ -1247,7 +1258,7 @@ ca_config_rules(void *arg, Snapshot snapshot)
 	if (cfg->rules == NULL)
 	{
 		LockRelationOid(ca_relation_oid(CA_REL_SCORE_RULE), AccessShareLock);
-		for (;;)
+		for (int attempt = 1;; attempt++)
 		{
 			uint64		seq;
 			Snapshot	snap;
@@ -1262,6 +1273,12 @@ ca_config_rules(void *arg, Snapshot snapshot)
 			UnregisterSnapshot(snap);
 			if (seq == ca_inval_seq)
 				break;
+			if (attempt >= CA_CONFIG_READ_ATTEMPTS)
+			{
+				/* right for this statement; the generation is read afresh for the next one */
+				cfg->stale = true;
+				break;
+			}
 			MemoryContextDelete(rcxt);
 			cfg->rules = NULL;
 		}
@@ -1353,11 +1370,13 @@ ca_check_trigger_order(Relation rel, TriggerData *td)
 /*
  * Build the entry of trigrel from its guarded_table row (or its partitioned ancestor's) into e,
  * key_atts palloc'd in the current context.  Reads with the latest snapshot, again until no
- * invalidation came while reading (as ca_config_acquire()).
+ * invalidation came while reading (as ca_config_acquire()); false if invalidations kept coming
+ * (the entry is then right for this statement but must not be kept).
  */
-static void
+static bool
 ca_entry_build(CaGuardConfig *cfg, Relation trigrel, CaGuardEntry *e)
 {
+	bool		settled = true;
 	Oid			relid = RelationGetRelid(trigrel);
 	Relation	gt = table_open(ca_relation_oid(CA_REL_GUARDED_TABLE), AccessShareLock);
 	TupleDesc	gdesc = RelationGetDescr(gt);
@@ -1365,7 +1384,7 @@ ca_entry_build(CaGuardConfig *cfg, Relation trigrel, CaGuardEntry *e)
 
 	if (trigrel->rd_rel->relispartition)
 		ancestors = get_partition_ancestors(relid);
-	for (;;)
+	for (int attempt = 1;; attempt++)
 	{
 		uint64		seq;
 		Snapshot	snap;
@@ -1472,8 +1491,14 @@ ca_entry_build(CaGuardConfig *cfg, Relation trigrel, CaGuardEntry *e)
 		}
 		if (seq == ca_inval_seq)
 			break;
+		if (attempt >= CA_CONFIG_READ_ATTEMPTS)
+		{
+			settled = false;	/* good for this statement, not to be kept */
+			break;
+		}
 	}
 	table_close(gt, AccessShareLock);
+	return settled;
 }
 
 /*
@@ -1494,9 +1519,10 @@ ca_config_entry(CaGuardConfig *cfg, Relation trigrel, TriggerData *td)
 		CaGuardEntry built;
 		MemoryContext old;
 		AttrNumber *key_atts;
+		bool		settled;
 
 		/* built in the statement's memory: an error leaves nothing in the generation */
-		ca_entry_build(cfg, trigrel, &built);
+		settled = ca_entry_build(cfg, trigrel, &built);
 		old = MemoryContextSwitchTo(cfg->cxt);
 		key_atts = built.nkeys > 0 ? palloc(built.nkeys * sizeof(AttrNumber)) : NULL;
 		if (built.nkeys > 0)
@@ -1508,7 +1534,7 @@ ca_config_entry(CaGuardConfig *cfg, Relation trigrel, TriggerData *td)
 		*e = built;
 		e->key_atts = key_atts;
 		/* no invalidation was processed since the read (ca_entry_build() read again if one was) */
-		e->valid = true;
+		e->valid = settled;
 		elog(DEBUG1, "credit_audit guard: entry of \"%s\" read", RelationGetRelationName(trigrel));
 	}
 	if (e->checked_tgoid[ev] != td->tg_trigger->tgoid)
